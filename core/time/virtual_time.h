@@ -23,7 +23,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "core/time/manual_clock.h"
@@ -73,30 +72,51 @@ class VirtualTime final : public Scheduler {
   std::optional<Instant> next_deadline();
 
   // pending_timers: timers scheduled and neither fired nor cancelled.
-  std::size_t pending_timers() const { return callbacks_.size(); }
+  std::size_t pending_timers() const { return live_timers_; }
 
  private:
+  // A timer's callback lives in a reusable slot. The slot's generation changes when
+  // the timer fires or is cancelled, which makes older ids and heap entries stale
+  // without any lookup by hash.
+  struct Slot {
+    Callback callback;
+    std::uint32_t generation = 0;
+    bool live = false;
+  };
+
   struct Entry {
     Instant deadline;
-    std::uint64_t id;
+    std::uint64_t sequence;  // schedule order, so equal deadlines fire FIFO
+    std::uint32_t slot;
+    std::uint32_t generation;
   };
 
   // The ordering of std::*_heap, which keep the greatest element in front: an entry
-  // that fires later counts as smaller.
-  static bool fires_later(const Entry& a, const Entry& b);
+  // that fires later counts as smaller. A type rather than a function pointer, so the
+  // heap algorithms inline it.
+  struct FiresLater {
+    bool operator()(const Entry& a, const Entry& b) const {
+      if (a.deadline != b.deadline) return a.deadline > b.deadline;
+      return a.sequence > b.sequence;
+    }
+  };
   // Drops cancelled entries from the front of the heap.
   void discard_cancelled_front();
   // Rebuilds the heap without cancelled entries once they outnumber live ones, so that
   // memory stays proportional to pending timers however many are cancelled.
   void compact_if_mostly_cancelled();
   void fire_front();
+  bool is_live(const Entry& entry) const;
+  // Frees a slot for reuse and returns its callback.
+  Callback release(std::uint32_t slot);
 
   ManualClock clock_;
-  std::uint64_t last_id_ = 0;
-  // A min-heap of (deadline, id); ids increase, so equal deadlines pop in FIFO order.
+  std::uint64_t last_sequence_ = 0;
+  std::size_t live_timers_ = 0;
+  // A min-heap by (deadline, sequence); it may hold stale entries of cancelled timers.
   std::vector<Entry> heap_;
-  // The live timers. A heap entry whose id is missing here was cancelled.
-  std::unordered_map<std::uint64_t, Callback> callbacks_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
 };
 
 }  // namespace sluice::time

@@ -159,6 +159,28 @@ TEST(VirtualTimeTest, ManyCancellationsLeaveOnlyLiveTimers) {
   EXPECT_EQ(fired, 100);
 }
 
+TEST(VirtualTimeTest, AnIdGoesStaleOnceItsTimerIsDoneEvenWhenItsSlotIsReused) {
+  VirtualTime time;
+  FiringLog log;
+  const TimerId first = time.schedule_after(milliseconds(1), log.record(time, "first"));
+  ASSERT_TRUE(time.cancel(first));
+  // The next timer may reuse the storage of the first; the old id must not reach it.
+  const TimerId second = time.schedule_after(milliseconds(1), log.record(time, "second"));
+  EXPECT_NE(first, second);
+  EXPECT_FALSE(time.cancel(first));
+  time.run_for(milliseconds(1));
+  EXPECT_EQ(log.entries, (std::vector<std::string>{"second@1"}));
+}
+
+TEST(VirtualTimeTest, ATimerCannotCancelItselfWhileRunning) {
+  VirtualTime time;
+  TimerId self;
+  bool cancelled_self = true;
+  self = time.schedule_after(milliseconds(1), [&] { cancelled_self = time.cancel(self); });
+  time.run_for(milliseconds(1));
+  EXPECT_FALSE(cancelled_self);
+}
+
 TEST(VirtualTimeDeathTest, RefusesToRunBackwards) {
   VirtualTime time(at_ms(10));
   EXPECT_DEATH(time.run_until(at_ms(9)), "until >= clock_.now()");
