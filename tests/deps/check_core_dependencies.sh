@@ -7,7 +7,9 @@
 #     headers, <thread>, <future>, <fstream>, <filesystem>;
 #   - direct clock or entropy reads: system_clock::now, steady_clock::now, time(),
 #     gettimeofday, clock_gettime, std::random_device, rand();
-#   - BUILD deps outside core other than @nlohmann_json.
+#   - BUILD deps outside core other than @nlohmann_json;
+#   - component packages missing from the //core umbrella (core/BUILD.bazel), which
+#     the WebAssembly build check links whole.
 set -uo pipefail
 shopt -s lastpipe  # `... | report` runs report in this shell, so failures counts
 
@@ -38,17 +40,32 @@ fi
 mapfile -d '' builds < <(find "$core_dir" -type f \( -name BUILD -o -name BUILD.bazel \) -print0 | sort -z)
 for build in "${builds[@]}"; do
   awk -v file="$build" '
-    /deps[[:space:]]*=[[:space:]]*\[/ { in_deps = 1 }
-    in_deps {
+    {
       line = $0
+      if (!in_deps && match(line, /deps[[:space:]]*=[[:space:]]*\[/)) {
+        in_deps = 1
+        line = substr(line, RSTART)
+      }
+    }
+    in_deps {
       while (match(line, /"[^"]*"/)) {
         label = substr(line, RSTART + 1, RLENGTH - 2)
         line = substr(line, RSTART + RLENGTH)
         if (label !~ /^(:|\/\/core(\/|:)|@nlohmann_json\/\/)/) print file ":" NR ":" label
       }
-      if ($0 ~ /\]/) in_deps = 0
+      if (line ~ /\]/) in_deps = 0  # what is left after the last label
     }' "$build"
 done | report "core may depend only on core targets and @nlohmann_json"
+
+# Every package under core/ is reachable from //core.
+if [ -f "$core_dir/BUILD.bazel" ]; then
+  for build in "${builds[@]}"; do
+    package="${build#"$core_dir"/}"; package="${package%/*}"
+    [ "$package" = "BUILD.bazel" ] && continue
+    grep -qE "\"//core/$package(:[^\"]*)?\"" "$core_dir/BUILD.bazel" ||
+      echo "$core_dir/BUILD.bazel:1://core/$package"
+  done | report "the //core umbrella must list every component package"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "FAIL: $failures dependency rule violation(s) in $core_dir"

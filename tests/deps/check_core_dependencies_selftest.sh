@@ -14,6 +14,9 @@ expect() {  # expect PATTERN OUTPUT: OUTPUT has a line matching PATTERN
 
 # Clean code passes.
 rm -rf "$work"; mkdir -p "$work/core/widget"
+cat > "$work/core/BUILD.bazel" <<'CODE'
+cc_library(name = "core", deps = ["//core/widget"])
+CODE
 cat > "$work/core/widget/widget.h" <<'CODE'
 #include <chrono>
 #include <mutex>
@@ -61,7 +64,10 @@ for line in 1 2 3 4 5; do expect "bad.cc:$line: core may not include" "$out"; do
 for line in 6 7 8 9 10; do expect "bad.cc:$line: core reads time and randomness" "$out"; done
 expect "BUILD.bazel:4: core may depend only on .*: //native/runtime:http$" "$out"
 expect "BUILD.bazel:5: core may depend only on .*: @system//:asio$" "$out"
-expect "FAIL: 12 dependency rule violation" "$out"
+mkdir -p "$work/core/gadget" && touch "$work/core/gadget/BUILD.bazel"
+out=$(bash "$check" "$work/core")
+expect "core/BUILD.bazel:1: the //core umbrella must list every component package: //core/gadget$" "$out"
+expect "FAIL: 13 dependency rule violation" "$out"
 
 if [ "$failures" -gt 0 ]; then
   echo "--- checker output ---"; echo "$out"

@@ -16,9 +16,10 @@ _COMPILE_ACTIONS = [
     ACTION_NAMES.cpp_module_compile,
 ]
 
-def _compile_flags_feature(name, flags):
+def _compile_flags_feature(name, flags, enabled = False):
     return feature(
         name = name,
+        enabled = enabled,
         flag_sets = [flag_set(actions = _COMPILE_ACTIONS, flag_groups = [flag_group(flags = flags)])],
     )
 
@@ -34,6 +35,7 @@ def _impl(ctx):
         tool_path(name = "strip", path = "/bin/false"),
     ]
     features = [
+        _compile_flags_feature("default_compile_flags", ["-Wall", "-Wextra"], enabled = True),
         # Bazel enables these by compilation mode (-c opt / -c dbg); fastbuild is -O1.
         _compile_flags_feature("opt", ["-O2", "-DNDEBUG"]),
         _compile_flags_feature("dbg", ["-O0", "-g"]),

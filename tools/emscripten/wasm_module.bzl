@@ -8,7 +8,9 @@
 
 The deps are built with the em++ toolchain whatever the command line says (a
 transition sets --crosstool_top and --cpu), so a plain `bazel test //...` builds the
-module and a Node test can load it from its runfiles. Embind sources must be
+module and a Node test can load it from its runfiles. The transition also clears
+--copt and --linkopt: those carry native flags (sanitizers under --config=asan,
+-march) that em++ cannot honour; the em++ toolchain sets its own warnings. Embind sources must be
 `alwayslink = True` (nothing refers to their registrations) and `tags = ["manual"]`
 (they cannot build natively).
 """
@@ -19,6 +21,8 @@ def _to_wasm_impl(settings, attr):
     return {
         "//command_line_option:crosstool_top": _WASM_TOOLCHAIN,
         "//command_line_option:cpu": "wasm",
+        "//command_line_option:copt": [],
+        "//command_line_option:linkopt": [],
     }
 
 _to_wasm = transition(
@@ -27,6 +31,8 @@ _to_wasm = transition(
     outputs = [
         "//command_line_option:crosstool_top",
         "//command_line_option:cpu",
+        "//command_line_option:copt",
+        "//command_line_option:linkopt",
     ],
 )
 
