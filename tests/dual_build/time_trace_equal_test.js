@@ -2,18 +2,14 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
 const test = require('node:test');
+const { loadWasmModule } = require(path.resolve('tools/node/load_wasm_module.js'));
 
 // Arguments: the native binary, then the module's .js and .wasm ($(rootpaths)).
 const [nativeBinary, moduleJs, moduleWasm] = process.argv.slice(2);
 
-async function loadModule() {
-  const factory = require(path.resolve(moduleJs));
-  // Node 20 cannot fetch() a file path, so hand the module its bytes.
-  return factory({ wasmBinary: fs.readFileSync(moduleWasm) });
-}
+const loadModule = () => loadWasmModule(moduleJs, moduleWasm);
 
 const SEEDS = ['0', '1', '42', '4294967297', '9007199254740993', '18446744073709551615'];
 

@@ -4,12 +4,13 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('node:test');
+const { loadWasmModule } = require(path.resolve('tools/node/load_wasm_module.js'));
 
 const [moduleJs, moduleWasm] = process.argv.slice(2);
 
 let sluicePromise;
 function sluice() {
-  sluicePromise ??= require(path.resolve(moduleJs))({ wasmBinary: fs.readFileSync(moduleWasm) });
+  sluicePromise ??= loadWasmModule(moduleJs, moduleWasm);
   return sluicePromise;
 }
 

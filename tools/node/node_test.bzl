@@ -1,7 +1,9 @@
 """node_test: a test written in JavaScript (node:test) and run by the machine's Node."""
 
 def node_test(name, src, data = [], args = [], **kwargs):
-    """A test that runs `node --test src args...` in its runfiles.
+    """A test that runs `node src args...` in its runfiles.
+
+    The script can require tools/node/load_wasm_module.js, which every node_test has.
 
     Args:
       name: test name.
@@ -14,6 +16,6 @@ def node_test(name, src, data = [], args = [], **kwargs):
         name = name,
         srcs = ["//tools/node:run_node_test.sh"],
         args = ["$(rootpath %s)" % src] + args,
-        data = [src] + data,
+        data = [src, "//tools/node:load_wasm_module.js"] + data,
         **kwargs
     )
