@@ -1,0 +1,48 @@
+// status.h: Status, how core reports an error as a value.
+//
+// Core does not throw (it builds for WebAssembly without exceptions). A function that
+// can fail on bad input returns a Status; the message says what was wrong and with
+// which value, so that it can be shown to a user as it is:
+//
+//   Status status = config.validate();
+//   if (!status.ok()) return status;  // "failure_rate_threshold_percent must be in (0, 100], got 150"
+#ifndef SLUICE_CORE_BASE_STATUS_H_
+#define SLUICE_CORE_BASE_STATUS_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace sluice {
+
+// StatusCode: what kind of error, for callers that branch on it.
+enum class StatusCode {
+  kOk,
+  kInvalidArgument,     // bad input or configuration; retrying the same input fails again
+  kFailedPrecondition,  // the operation does not apply in the current state
+  kNotFound,
+  kResourceExhausted,   // a limit was reached; it may succeed later
+  kUnavailable,
+};
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status invalid_argument(std::string message) {
+    return Status(StatusCode::kInvalidArgument, std::move(message));
+  }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_CORE_BASE_STATUS_H_

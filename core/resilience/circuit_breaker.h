@@ -1,0 +1,217 @@
+// circuit_breaker.h: CircuitBreaker, which stops calling a dependency that is failing
+// and lets a few probe calls find out when it has recovered.
+//
+// Asynchronous use (callbacks, futures, coroutines): ask for a permit before the call,
+// record the outcome when it ends.
+//
+//   CircuitBreaker breaker("inventory", config, scheduler, &events);
+//   CircuitBreaker::Permit permit = breaker.try_acquire();
+//   if (!permit) return fallback();           // rejected: the breaker is open
+//   auto reply = call_inventory();
+//   permit.record(reply.ok() ? Outcome::kSuccess : Outcome::kFailure);
+//
+// Synchronous use, with the article's fallback on rejection or failure:
+//
+//   Stock stock = breaker.execute([&] { return check_stock(id); },
+//                                 [](const Stock& s) { return s.ok ? Outcome::kSuccess : Outcome::kFailure; },
+//                                 [&] { return Stock::fallback(id); });
+//
+// The caller classifies outcomes: kIgnored for results that say nothing about the
+// dependency's health (a 4xx, a cancelled call) so they neither trip nor close it.
+// A Permit dropped without record() counts as ignored and frees its probe slot.
+//
+// States and what moves them (operator states are set only by their methods):
+//
+//   state        | try_acquire()                   | record(outcome)                   | timers
+//   -------------+---------------------------------+-----------------------------------+-------------------------
+//   CLOSED       | admit                           | count it; a trip condition met    |
+//                |                                 |   -> OPEN                         |
+//   OPEN         | reject; on-next-call mode: the  | (no permits are out)              | scheduled mode: end of
+//                |   first call past the wait      |                                   |   the wait -> HALF_OPEN
+//                |   -> HALF_OPEN and admit        |                                   |
+//   HALF_OPEN    | admit up to the permitted       | failure or slow -> OPEN;          | max wait passed -> OPEN
+//                |   probes, then reject           |   all probes succeeded -> CLOSED; |   (also checked lazily)
+//                |                                 |   ignored frees the probe slot    |
+//   DISABLED     | admit                           | counted in stats only             |
+//   METRICS_ONLY | admit                           | counted in stats and the window;  |
+//                |                                 |   never trips                     |
+//   FORCED_OPEN  | reject                          | (no permits are out)              |
+//
+//   disable(), metrics_only(), force_open(): to that state from any state.
+//   reset(): to CLOSED from any state, with the window, the counts and the open
+//            backoff cleared.
+//
+// The wait in OPEN is wait_in_open, multiplied by open_backoff_multiplier for each
+// further trip before the breaker closes again, up to max_wait_in_open. In on-next-call
+// mode a call is past the wait when strictly more than the wait has elapsed since the
+// trip, as in the article.
+//
+// An outcome recorded on a permit from an earlier state (a call that started before
+// the breaker tripped, say) counts in the stats but moves nothing: a slow success from
+// before a trip must not close a half-open breaker.
+//
+// Every transition, rejection and recorded outcome is reported to the EventSink, if
+// one is given: "breaker.state_changed" (from, to, reason), "breaker.call_rejected"
+// (state), "breaker.call_succeeded" / "breaker.call_failed" / "breaker.call_ignored"
+// (duration_ns), and "breaker.call_slow" (duration_ns) besides for slow calls.
+//
+// Externally synchronised. REQUIRES: the clock (or scheduler) and the event sink
+// outlive the breaker, and the breaker outlives its permits.
+#ifndef SLUICE_CORE_RESILIENCE_CIRCUIT_BREAKER_H_
+#define SLUICE_CORE_RESILIENCE_CIRCUIT_BREAKER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "core/observe/event.h"
+#include "core/resilience/circuit_breaker_config.h"
+#include "core/resilience/sliding_window.h"
+#include "core/time/clock.h"
+#include "core/time/scheduler.h"
+
+namespace sluice::resilience {
+
+enum class BreakerState : std::uint8_t { kClosed, kOpen, kHalfOpen, kDisabled, kMetricsOnly, kForcedOpen };
+
+// to_string: "CLOSED", "OPEN", "HALF_OPEN", "DISABLED", "METRICS_ONLY", "FORCED_OPEN".
+std::string_view to_string(BreakerState state);
+
+enum class Outcome : std::uint8_t {
+  kSuccess,
+  kFailure,
+  kIgnored,  // says nothing about the dependency's health
+};
+
+// CircuitBreakerStats: counters since construction and the present state.
+struct CircuitBreakerStats {
+  std::uint64_t calls_succeeded = 0;
+  std::uint64_t calls_failed = 0;
+  std::uint64_t calls_ignored = 0;  // including permits dropped unrecorded
+  std::uint64_t calls_slow = 0;     // also counted as succeeded or failed
+  std::uint64_t calls_rejected = 0;
+  std::uint64_t transitions = 0;
+  BreakerState state = BreakerState::kClosed;
+  time::Duration time_in_state{};
+  WindowTotals window;              // the calls the rates are judged over
+  std::uint32_t failure_count = 0;  // what failure_threshold is compared with
+  time::Duration current_wait_in_open{};
+};
+
+class CircuitBreaker {
+ public:
+  // Permit: the right to make one call. Move-only; falsy when the call was rejected.
+  class Permit {
+   public:
+    Permit() = default;
+    Permit(Permit&& other) noexcept { *this = std::move(other); }
+    Permit& operator=(Permit&& other) noexcept;
+    Permit(const Permit&) = delete;
+    Permit& operator=(const Permit&) = delete;
+    ~Permit();
+
+    explicit operator bool() const { return breaker_ != nullptr; }
+
+    // record: the call ended with `outcome`; its duration is measured on the breaker's
+    // clock since try_acquire(). A permit records once.
+    void record(Outcome outcome);
+    // record: the same with a duration the caller measured.
+    void record(Outcome outcome, time::Duration duration);
+
+   private:
+    friend class CircuitBreaker;
+    Permit(CircuitBreaker* breaker, time::Instant started, std::uint64_t epoch)
+        : breaker_(breaker), started_(started), epoch_(epoch) {}
+
+    CircuitBreaker* breaker_ = nullptr;  // null once recorded, or when rejected
+    time::Instant started_;
+    std::uint64_t epoch_ = 0;
+  };
+
+  // CircuitBreaker: with on-next-call half-open transitions only.
+  // REQUIRES: config.validate().ok() and config.half_open_transition == kOnNextCall.
+  CircuitBreaker(std::string name, CircuitBreakerConfig config, const time::Clock& clock,
+                 observe::EventSink* events = nullptr);
+  // CircuitBreaker: may set timers (scheduled half-open, half-open maximum wait).
+  // REQUIRES: config.validate().ok().
+  CircuitBreaker(std::string name, CircuitBreakerConfig config, time::Scheduler& scheduler,
+                 observe::EventSink* events = nullptr);
+  ~CircuitBreaker();
+
+  CircuitBreaker(const CircuitBreaker&) = delete;
+  CircuitBreaker& operator=(const CircuitBreaker&) = delete;
+
+  // try_acquire: a permit for one call, or a falsy one if the call must not be made.
+  Permit try_acquire();
+
+  // execute: runs `call` if admitted and records classify(result); returns the result,
+  // or fallback() if the call was rejected or failed.
+  template <typename Call, typename Classify, typename Fallback>
+  std::invoke_result_t<Call> execute(Call&& call, Classify&& classify, Fallback&& fallback);
+
+  // Operator states; each reports a transition with reason "operator".
+  void disable();
+  void metrics_only();
+  void force_open();
+  void reset();
+
+  BreakerState state() const { return state_; }
+  const std::string& name() const { return name_; }
+  const CircuitBreakerConfig& config() const { return config_; }
+  CircuitBreakerStats stats() const;
+
+ private:
+  void on_record(std::uint64_t epoch, Outcome outcome, time::Duration duration);
+  void on_record_closed(Outcome outcome, bool slow);
+  void on_record_half_open(Outcome outcome, bool slow);
+  // trip_reason: why the breaker should open now, or nullptr.
+  const char* trip_reason() const;
+  void transition(BreakerState to, std::string_view reason);
+  void enter_open(std::string_view reason);
+  void cancel_timers();
+  bool wait_in_open_is_over(time::Instant now) const;
+  bool half_open_wait_exceeded(time::Instant now) const;
+  Permit admit();
+  Permit reject();
+  void report(std::string_view what, std::span<const observe::Attribute> attributes);
+  void report_outcome(Outcome outcome, bool slow, time::Duration duration);
+
+  const std::string name_;
+  const CircuitBreakerConfig config_;
+  const time::Clock& clock_;
+  time::Scheduler* scheduler_;  // null with the Clock constructor
+  observe::EventSink* events_;
+
+  BreakerState state_ = BreakerState::kClosed;
+  // epoch_: counts transitions; permits carry the epoch they were issued in.
+  std::uint64_t epoch_ = 0;
+  time::Instant state_entered_at_;
+  SlidingWindow window_;
+  std::uint32_t failure_count_ = 0;
+  // OPEN: the trips since the breaker last closed, and this trip's wait.
+  std::uint32_t trips_since_closed_ = 0;
+  time::Duration current_wait_in_open_{};
+  // HALF_OPEN: probes handed out, and how many of those succeeded.
+  std::uint32_t probes_admitted_ = 0;
+  std::uint32_t probes_succeeded_ = 0;
+  time::TimerId open_timer_;
+  time::TimerId half_open_timer_;
+  CircuitBreakerStats counters_;
+};
+
+template <typename Call, typename Classify, typename Fallback>
+std::invoke_result_t<Call> CircuitBreaker::execute(Call&& call, Classify&& classify, Fallback&& fallback) {
+  Permit permit = try_acquire();
+  if (!permit) return fallback();
+  auto result = call();
+  const Outcome outcome = classify(std::as_const(result));
+  permit.record(outcome);
+  if (outcome == Outcome::kFailure) return fallback();
+  return result;
+}
+
+}  // namespace sluice::resilience
+
+#endif  // SLUICE_CORE_RESILIENCE_CIRCUIT_BREAKER_H_

@@ -1,0 +1,494 @@
+#include "core/resilience/circuit_breaker.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time/manual_clock.h"
+#include "core/time/virtual_time.h"
+#include "tests/testing/event_recorder.h"
+
+namespace sluice::resilience {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+using testing::EventRecorder;
+
+CircuitBreakerConfig consecutive(std::uint32_t threshold, time::Duration wait = seconds(10)) {
+  CircuitBreakerConfig config;
+  config.failure_threshold = threshold;
+  config.wait_in_open = wait;
+  return config;
+}
+
+// Makes one call that ends with `outcome` at once. Returns false if it was rejected.
+bool call(CircuitBreaker& breaker, Outcome outcome, time::Duration duration = time::Duration::zero()) {
+  CircuitBreaker::Permit permit = breaker.try_acquire();
+  if (!permit) return false;
+  permit.record(outcome, duration);
+  return true;
+}
+
+void trip(CircuitBreaker& breaker) {
+  while (breaker.state() == BreakerState::kClosed) ASSERT_TRUE(call(breaker, Outcome::kFailure));
+}
+
+// ---- CLOSED
+
+TEST(CircuitBreakerTest, ClosedAdmitsAndTripsOnConsecutiveFailures) {
+  time::ManualClock clock;
+  EventRecorder events;
+  CircuitBreaker breaker("inventory", consecutive(3), clock, &events);
+
+  EXPECT_TRUE(call(breaker, Outcome::kFailure));
+  EXPECT_TRUE(call(breaker, Outcome::kFailure));
+  EXPECT_TRUE(call(breaker, Outcome::kSuccess));  // a success starts the count again
+  EXPECT_TRUE(call(breaker, Outcome::kFailure));
+  EXPECT_TRUE(call(breaker, Outcome::kFailure));
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  EXPECT_EQ(breaker.stats().failure_count, 2u);
+
+  EXPECT_TRUE(call(breaker, Outcome::kFailure));  // the third in a row
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed"),
+            (std::vector<std::string>{"breaker.state_changed from=CLOSED to=OPEN reason=consecutive_failures"}));
+}
+
+TEST(CircuitBreakerTest, SinceClosedCountingKeepsFailuresAcrossSuccesses) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config = consecutive(3);
+  config.failure_counting = FailureCounting::kSinceClosed;
+  CircuitBreaker breaker("inventory", config, clock);
+  for (Outcome outcome : {Outcome::kFailure, Outcome::kSuccess, Outcome::kFailure, Outcome::kSuccess}) {
+    call(breaker, outcome);
+  }
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  call(breaker, Outcome::kFailure);  // the third failure since the breaker closed
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+}
+
+TEST(CircuitBreakerTest, FailureRateIsJudgedOnlyOnceTheMinimumNumberOfCallsIsSeen) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config;
+  config.failure_rate_threshold_percent = 50;
+  config.window_size = 10;
+  config.minimum_calls = 5;
+  EventRecorder events;
+  CircuitBreaker breaker("payment", config, clock, &events);
+
+  for (int i = 0; i < 4; ++i) call(breaker, Outcome::kFailure);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);  // 100% failures, but only 4 calls
+  call(breaker, Outcome::kSuccess);                   // 5 calls, 80% failed
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed").back(),
+            "breaker.state_changed from=CLOSED to=OPEN reason=failure_rate");
+}
+
+TEST(CircuitBreakerTest, FailureRateBelowTheThresholdDoesNotTrip) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config;
+  config.failure_rate_threshold_percent = 50;
+  config.window_size = 10;
+  config.minimum_calls = 10;
+  CircuitBreaker breaker("payment", config, clock);
+  // 4 failures in 10 calls, then the window slides: never 5 of the last 10.
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 10; ++i) call(breaker, i % 5 < 2 ? Outcome::kFailure : Outcome::kSuccess);
+  }
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  EXPECT_DOUBLE_EQ(breaker.stats().window.failure_rate_percent(), 40.0);
+}
+
+TEST(CircuitBreakerTest, TimeBasedWindowForgetsFailuresOlderThanItsSpan) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config;
+  config.failure_rate_threshold_percent = 50;
+  config.window_kind = WindowKind::kTimeBased;
+  config.window_size = 10;  // seconds
+  config.minimum_calls = 4;
+  CircuitBreaker breaker("payment", config, clock);
+
+  for (int i = 0; i < 3; ++i) call(breaker, Outcome::kFailure);  // at 0 s
+  clock.advance(seconds(10));                                      // those have aged out
+  call(breaker, Outcome::kFailure);
+  call(breaker, Outcome::kSuccess);
+  call(breaker, Outcome::kSuccess);
+  call(breaker, Outcome::kSuccess);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);  // 1 of 4 in the window
+  EXPECT_EQ(breaker.stats().window.calls, 4u);
+}
+
+TEST(CircuitBreakerTest, SlowCallRateTrips) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config;
+  config.slow_call_duration_threshold = milliseconds(100);
+  config.slow_call_rate_threshold_percent = 50;
+  config.window_size = 4;
+  config.minimum_calls = 4;
+  EventRecorder events;
+  CircuitBreaker breaker("inventory", config, clock, &events);
+
+  call(breaker, Outcome::kSuccess, milliseconds(100));  // at the threshold is not slow
+  call(breaker, Outcome::kSuccess, milliseconds(20));
+  call(breaker, Outcome::kSuccess, milliseconds(101));
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  call(breaker, Outcome::kSuccess, milliseconds(500));  // 2 of 4 slow
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(breaker.stats().calls_slow, 2u);
+  EXPECT_EQ(events.with_prefix("breaker.call_slow").size(), 2u);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed").back(),
+            "breaker.state_changed from=CLOSED to=OPEN reason=slow_call_rate");
+}
+
+TEST(CircuitBreakerTest, DurationsAreMeasuredOnTheClockWhenNotGiven) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config = consecutive(100);
+  config.slow_call_duration_threshold = milliseconds(100);
+  CircuitBreaker breaker("inventory", config, clock);
+  CircuitBreaker::Permit permit = breaker.try_acquire();
+  clock.advance(milliseconds(150));
+  permit.record(Outcome::kSuccess);
+  EXPECT_EQ(breaker.stats().calls_slow, 1u);
+}
+
+TEST(CircuitBreakerTest, IgnoredOutcomesNeitherTripNorCount) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(2), clock);
+  call(breaker, Outcome::kFailure);
+  for (int i = 0; i < 10; ++i) call(breaker, Outcome::kIgnored);  // e.g. 4xx answers
+  EXPECT_EQ(breaker.stats().failure_count, 1u);
+  EXPECT_EQ(breaker.stats().window.calls, 1u);
+  EXPECT_EQ(breaker.stats().calls_ignored, 10u);
+  call(breaker, Outcome::kFailure);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+}
+
+// ---- OPEN
+
+TEST(CircuitBreakerTest, OpenRejectsUntilStrictlyAfterTheWaitThenAdmitsOneProbe) {
+  time::ManualClock clock;
+  EventRecorder events;
+  CircuitBreaker breaker("inventory", consecutive(1, seconds(10)), clock, &events);
+  trip(breaker);
+
+  clock.advance(seconds(10));  // exactly the wait: still open, as in the article
+  EXPECT_FALSE(breaker.try_acquire());
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(events.lines.back(), "breaker.call_rejected state=OPEN");
+
+  clock.advance(nanoseconds(1));
+  CircuitBreaker::Permit probe = breaker.try_acquire();
+  EXPECT_TRUE(probe);
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  EXPECT_FALSE(breaker.try_acquire());  // one probe at a time
+  EXPECT_EQ(breaker.stats().calls_rejected, 2u);
+}
+
+TEST(CircuitBreakerTest, ScheduledModeMovesToHalfOpenAtTheEndOfTheWaitWithoutACall) {
+  time::VirtualTime time;
+  EventRecorder events;
+  CircuitBreakerConfig config = consecutive(1, seconds(30));
+  config.half_open_transition = HalfOpenTransition::kScheduled;
+  CircuitBreaker breaker("inventory", config, time, &events);
+  trip(breaker);
+
+  time.run_for(seconds(30) - nanoseconds(1));
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  time.run_for(nanoseconds(1));  // the timer fires at the end of the wait
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed").back(),
+            "breaker.state_changed from=OPEN to=HALF_OPEN reason=wait_over");
+  EXPECT_EQ(time.pending_timers(), 0u);
+}
+
+TEST(CircuitBreakerTest, RepeatedTripsBackOffTheWaitUpToTheCapAndClosingResetsIt) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config = consecutive(1, seconds(10));
+  config.open_backoff_multiplier = 2;
+  config.max_wait_in_open = seconds(50);
+  CircuitBreaker breaker("inventory", config, clock);
+
+  std::vector<std::int64_t> waits_s;
+  trip(breaker);
+  for (int i = 0; i < 4; ++i) {
+    const time::Duration wait = breaker.stats().current_wait_in_open;
+    waits_s.push_back(std::chrono::duration_cast<seconds>(wait).count());
+    clock.advance(wait + nanoseconds(1));
+    ASSERT_TRUE(call(breaker, Outcome::kFailure));  // the probe fails: open again
+  }
+  EXPECT_EQ(waits_s, (std::vector<std::int64_t>{10, 20, 40, 50}));
+
+  clock.advance(breaker.stats().current_wait_in_open + nanoseconds(1));
+  ASSERT_TRUE(call(breaker, Outcome::kSuccess));  // recovered
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  trip(breaker);
+  EXPECT_EQ(breaker.stats().current_wait_in_open, seconds(10));  // back to the first wait
+}
+
+// ---- HALF_OPEN
+
+CircuitBreaker::Permit half_open(CircuitBreaker& breaker, time::ManualClock& clock) {
+  trip(breaker);
+  clock.advance(breaker.stats().current_wait_in_open + nanoseconds(1));
+  return breaker.try_acquire();
+}
+
+TEST(CircuitBreakerTest, HalfOpenAdmitsExactlyThePermittedProbesAndClosesWhenAllSucceed) {
+  time::ManualClock clock;
+  EventRecorder events;
+  CircuitBreakerConfig config = consecutive(1);
+  config.permitted_calls_in_half_open = 3;
+  CircuitBreaker breaker("inventory", config, clock, &events);
+
+  std::vector<CircuitBreaker::Permit> probes;
+  probes.push_back(half_open(breaker, clock));
+  probes.push_back(breaker.try_acquire());
+  probes.push_back(breaker.try_acquire());
+  for (const auto& probe : probes) ASSERT_TRUE(probe);
+  EXPECT_FALSE(breaker.try_acquire());  // a fourth is refused
+
+  probes[0].record(Outcome::kSuccess);
+  probes[1].record(Outcome::kSuccess);
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  EXPECT_FALSE(breaker.try_acquire());  // finished probes do not free slots
+  probes[2].record(Outcome::kSuccess);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed").back(),
+            "breaker.state_changed from=HALF_OPEN to=CLOSED reason=probes_succeeded");
+  EXPECT_EQ(breaker.stats().failure_count, 0u);
+  EXPECT_EQ(breaker.stats().window.calls, 0u);  // a closed breaker starts a fresh window
+}
+
+TEST(CircuitBreakerTest, AFailedProbeReopensAtOnce) {
+  time::ManualClock clock;
+  EventRecorder events;
+  CircuitBreakerConfig config = consecutive(1);
+  config.permitted_calls_in_half_open = 2;
+  CircuitBreaker breaker("inventory", config, clock, &events);
+  CircuitBreaker::Permit first = half_open(breaker, clock);
+  CircuitBreaker::Permit second = breaker.try_acquire();
+  first.record(Outcome::kFailure);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed").back(),
+            "breaker.state_changed from=HALF_OPEN to=OPEN reason=probe_failed");
+  second.record(Outcome::kSuccess);  // from the previous state: moves nothing
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+}
+
+TEST(CircuitBreakerTest, AnOutcomeFromBeforeATripDoesNotCloseAHalfOpenBreaker) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1), clock);
+  CircuitBreaker::Permit slow_call = breaker.try_acquire();  // started while CLOSED
+  CircuitBreaker::Permit probe = half_open(breaker, clock);   // another call trips it
+  ASSERT_TRUE(probe);
+
+  slow_call.record(Outcome::kSuccess);  // finishes now, while HALF_OPEN
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);  // only the probe decides
+  EXPECT_EQ(breaker.stats().calls_succeeded, 1u);        // but it is counted
+  probe.record(Outcome::kSuccess);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+}
+
+TEST(CircuitBreakerTest, ASlowProbeReopens) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config = consecutive(1);
+  config.slow_call_duration_threshold = milliseconds(200);
+  CircuitBreaker breaker("inventory", config, clock);
+  half_open(breaker, clock).record(Outcome::kSuccess, milliseconds(201));
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+}
+
+TEST(CircuitBreakerTest, IgnoredAndDroppedProbesFreeTheirSlots) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1), clock);
+  half_open(breaker, clock).record(Outcome::kIgnored);
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  {
+    CircuitBreaker::Permit dropped = breaker.try_acquire();
+    ASSERT_TRUE(dropped);
+    EXPECT_FALSE(breaker.try_acquire());
+  }  // dropped without a record: counted as ignored, slot freed
+  EXPECT_EQ(breaker.stats().calls_ignored, 2u);
+  ASSERT_TRUE(call(breaker, Outcome::kSuccess));
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+}
+
+TEST(CircuitBreakerTest, MovingAPermitOverAnotherDropsTheOneItHeld) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config = consecutive(1);
+  config.permitted_calls_in_half_open = 2;
+  CircuitBreaker breaker("inventory", config, clock);
+  CircuitBreaker::Permit a = half_open(breaker, clock);
+  CircuitBreaker::Permit b = breaker.try_acquire();
+  a = std::move(b);  // the probe `a` held is dropped and its slot freed
+  EXPECT_EQ(breaker.stats().calls_ignored, 1u);
+  EXPECT_TRUE(breaker.try_acquire());
+}
+
+TEST(CircuitBreakerTest, HalfOpenReopensWhenProbesOutlastTheMaximumWait) {
+  // Scheduled: the timer re-opens it.
+  time::VirtualTime time;
+  CircuitBreakerConfig config = consecutive(1, seconds(5));
+  config.half_open_transition = HalfOpenTransition::kScheduled;
+  config.max_wait_in_half_open = seconds(2);
+  EventRecorder events;
+  CircuitBreaker breaker("inventory", config, time, &events);
+  trip(breaker);
+  time.run_for(seconds(5));
+  CircuitBreaker::Permit hung = breaker.try_acquire();
+  ASSERT_TRUE(hung);
+  time.run_for(seconds(2));
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed").back(),
+            "breaker.state_changed from=HALF_OPEN to=OPEN reason=half_open_timeout");
+
+  // On the next call: the first call after the maximum wait finds it exceeded.
+  time::ManualClock clock;
+  CircuitBreakerConfig lazy = consecutive(1, seconds(5));
+  lazy.max_wait_in_half_open = seconds(2);
+  CircuitBreaker lazy_breaker("inventory", lazy, clock);
+  CircuitBreaker::Permit probe = half_open(lazy_breaker, clock);
+  clock.advance(seconds(2));
+  EXPECT_FALSE(lazy_breaker.try_acquire());
+  EXPECT_EQ(lazy_breaker.state(), BreakerState::kOpen);
+}
+
+// ---- Operator states
+
+TEST(CircuitBreakerTest, DisabledAdmitsEverythingAndCountsOnlyInStats) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1), clock);
+  breaker.disable();
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(call(breaker, Outcome::kFailure));
+  EXPECT_EQ(breaker.state(), BreakerState::kDisabled);
+  EXPECT_EQ(breaker.stats().calls_failed, 5u);
+  EXPECT_EQ(breaker.stats().window.calls, 0u);
+}
+
+TEST(CircuitBreakerTest, MetricsOnlyRecordsTheWindowButNeverTrips) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1), clock);
+  breaker.metrics_only();
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(call(breaker, Outcome::kFailure));
+  EXPECT_EQ(breaker.state(), BreakerState::kMetricsOnly);
+  EXPECT_EQ(breaker.stats().window.failures, 5u);
+}
+
+TEST(CircuitBreakerTest, ForcedOpenRejectsWhateverTheTime) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1), clock);
+  breaker.force_open();
+  clock.advance(seconds(3600));
+  EXPECT_FALSE(breaker.try_acquire());
+  EXPECT_EQ(breaker.state(), BreakerState::kForcedOpen);
+}
+
+TEST(CircuitBreakerTest, ResetClosesAndForgetsEverything) {
+  time::ManualClock clock;
+  EventRecorder events;
+  CircuitBreakerConfig config = consecutive(2, seconds(10));
+  config.open_backoff_multiplier = 3;
+  config.max_wait_in_open = seconds(100);
+  CircuitBreaker breaker("inventory", config, clock, &events);
+  call(breaker, Outcome::kFailure);
+  breaker.force_open();
+  breaker.reset();
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  EXPECT_EQ(breaker.stats().failure_count, 0u);
+  call(breaker, Outcome::kFailure);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);  // the earlier failure was forgotten
+  EXPECT_EQ(events.with_prefix("breaker.state_changed"),
+            (std::vector<std::string>{"breaker.state_changed from=CLOSED to=FORCED_OPEN reason=operator",
+                                      "breaker.state_changed from=FORCED_OPEN to=CLOSED reason=reset"}));
+}
+
+// ---- Around it
+
+TEST(CircuitBreakerTest, ExecuteFallsBackOnRejectionAndOnFailure) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1), clock);
+  auto is_ok = [](const std::optional<int>& reply) { return reply ? Outcome::kSuccess : Outcome::kFailure; };
+  auto fallback = [] { return std::optional<int>(-1); };
+  int calls = 0;
+
+  EXPECT_EQ(breaker.execute([&] { ++calls; return std::optional<int>(7); }, is_ok, fallback), 7);
+  EXPECT_EQ(breaker.execute([&] { ++calls; return std::optional<int>(); }, is_ok, fallback), -1);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(breaker.execute([&] { ++calls; return std::optional<int>(7); }, is_ok, fallback), -1);
+  EXPECT_EQ(calls, 2);  // the open breaker did not call through
+}
+
+TEST(CircuitBreakerTest, StatsCountEveryOutcomeAndTheTimeInState) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(2), clock);
+  call(breaker, Outcome::kSuccess);
+  call(breaker, Outcome::kIgnored);
+  call(breaker, Outcome::kFailure);
+  call(breaker, Outcome::kFailure);
+  clock.advance(seconds(4));
+  call(breaker, Outcome::kSuccess);  // rejected
+  const CircuitBreakerStats stats = breaker.stats();
+  EXPECT_EQ(stats.calls_succeeded, 1u);
+  EXPECT_EQ(stats.calls_ignored, 1u);
+  EXPECT_EQ(stats.calls_failed, 2u);
+  EXPECT_EQ(stats.calls_rejected, 1u);
+  EXPECT_EQ(stats.transitions, 1u);
+  EXPECT_EQ(stats.state, BreakerState::kOpen);
+  EXPECT_EQ(stats.time_in_state, seconds(4));
+}
+
+TEST(CircuitBreakerTest, EventsTellTheWholeStoryInOrder) {
+  time::ManualClock clock;
+  EventRecorder events;
+  CircuitBreaker breaker("inventory", consecutive(1, seconds(1)), clock, &events);
+  call(breaker, Outcome::kSuccess, milliseconds(3));
+  call(breaker, Outcome::kFailure, milliseconds(4));
+  call(breaker, Outcome::kSuccess);
+  clock.advance(seconds(2));
+  call(breaker, Outcome::kSuccess, milliseconds(5));
+  EXPECT_EQ(events.lines, (std::vector<std::string>{
+                              "breaker.call_succeeded duration_ns=3000000",
+                              "breaker.call_failed duration_ns=4000000",
+                              "breaker.state_changed from=CLOSED to=OPEN reason=consecutive_failures",
+                              "breaker.call_rejected state=OPEN",
+                              "breaker.state_changed from=OPEN to=HALF_OPEN reason=wait_over",
+                              "breaker.call_succeeded duration_ns=5000000",
+                              "breaker.state_changed from=HALF_OPEN to=CLOSED reason=probes_succeeded",
+                          }));
+}
+
+TEST(CircuitBreakerTest, DestroyingABreakerCancelsItsTimers) {
+  time::VirtualTime time;
+  {
+    CircuitBreakerConfig config = consecutive(1);
+    config.half_open_transition = HalfOpenTransition::kScheduled;
+    CircuitBreaker breaker("inventory", config, time);
+    trip(breaker);
+    EXPECT_EQ(time.pending_timers(), 1u);
+  }
+  EXPECT_EQ(time.pending_timers(), 0u);
+  time.run_for(seconds(60));  // nothing fires into a destroyed breaker
+}
+
+TEST(CircuitBreakerDeathTest, MisuseStopsLoudly) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(3), clock);
+  EXPECT_DEATH(
+      {
+        CircuitBreaker::Permit permit = breaker.try_acquire();
+        permit.record(Outcome::kSuccess);
+        permit.record(Outcome::kSuccess);
+      },
+      "breaker_ != nullptr");
+  CircuitBreakerConfig scheduled = consecutive(1);
+  scheduled.half_open_transition = HalfOpenTransition::kScheduled;
+  EXPECT_DEATH(CircuitBreaker("inventory", scheduled, clock), "kOnNextCall");
+  EXPECT_DEATH(CircuitBreaker("inventory", CircuitBreakerConfig(), clock), "validate");
+}
+
+}  // namespace
+}  // namespace sluice::resilience
