@@ -49,113 +49,156 @@ void CircuitBreaker::Permit::record(Outcome outcome, time::Duration duration) {
 
 // ---- CircuitBreaker
 
+namespace {
+
+std::int64_t nanos(time::Duration d) { return d.count(); }
+
+}  // namespace
+
 CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerConfig config, const time::Clock& clock,
                                observe::EventSink* events)
-    : name_(std::move(name)),
-      config_(config),
-      clock_(clock),
-      scheduler_(nullptr),
-      events_(events),
-      state_entered_at_(clock.now()),
-      window_(config.window_kind, std::max<std::uint32_t>(config.window_size, 1)) {
+    : name_(std::move(name)), config_(config), clock_(clock), scheduler_(nullptr), events_(events) {
   SLUICE_CHECK(config_.validate().ok());
   SLUICE_CHECK(config_.half_open_transition == HalfOpenTransition::kOnNextCall);
+  state_entered_at_ns_ = time::nanos_since_epoch(clock_.now());
+  for (Shard& shard : shards_) shard.window = SlidingWindow(config_.window_kind, config_.window_size);
 }
 
 CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerConfig config, time::Scheduler& scheduler,
                                observe::EventSink* events)
-    : name_(std::move(name)),
-      config_(config),
-      clock_(scheduler),
-      scheduler_(&scheduler),
-      events_(events),
-      state_entered_at_(scheduler.now()),
-      window_(config.window_kind, std::max<std::uint32_t>(config.window_size, 1)) {
+    : name_(std::move(name)), config_(config), clock_(scheduler), scheduler_(&scheduler), events_(events) {
   SLUICE_CHECK(config_.validate().ok());
+  state_entered_at_ns_ = time::nanos_since_epoch(clock_.now());
+  for (Shard& shard : shards_) shard.window = SlidingWindow(config_.window_kind, config_.window_size);
 }
 
-CircuitBreaker::~CircuitBreaker() { cancel_timers(); }
+CircuitBreaker::~CircuitBreaker() {
+  std::lock_guard lock(mutex_);
+  cancel_timers();
+}
+
+CircuitBreaker::Shard& CircuitBreaker::my_shard() {
+  // Threads take shards round-robin the first time they record into any breaker, so
+  // up to kShards threads never share one.
+  static std::atomic<std::uint32_t> next_thread{0};
+  thread_local const std::uint32_t thread_index = next_thread.fetch_add(1, std::memory_order_relaxed);
+  return shards_[thread_index % kShards];
+}
 
 CircuitBreaker::Permit CircuitBreaker::try_acquire() {
   const time::Instant now = clock_.now();
-  switch (state_) {
-    case BreakerState::kClosed:
-    case BreakerState::kDisabled:
-    case BreakerState::kMetricsOnly:
-      return admit();
-    case BreakerState::kForcedOpen:
-      return reject();
-    case BreakerState::kOpen:
-      if (!wait_in_open_is_over(now)) return reject();
-      transition(BreakerState::kHalfOpen, "wait_over");
-      break;
-    case BreakerState::kHalfOpen:
-      if (half_open_wait_exceeded(now)) {
-        enter_open("half_open_timeout");
-        return reject();
-      }
-      break;
+  for (;;) {
+    const std::uint64_t word = state_word_.load(std::memory_order_acquire);
+    switch (state_of(word)) {
+      case BreakerState::kClosed:
+      case BreakerState::kDisabled:
+      case BreakerState::kMetricsOnly:
+        return Permit(this, now, epoch_of(word));
+      case BreakerState::kForcedOpen:
+        return reject(BreakerState::kForcedOpen);
+      case BreakerState::kOpen:
+        if (!wait_in_open_is_over(now)) return reject(BreakerState::kOpen);
+        break;
+      case BreakerState::kHalfOpen:
+        break;
+    }
+    std::lock_guard lock(mutex_);
+    // Another thread may have moved the breaker since the load; if so, look again.
+    if (state_word_.load(std::memory_order_relaxed) == word) return acquire_probe(now);
   }
-  if (probes_admitted_ >= config_.permitted_calls_in_half_open) return reject();
-  ++probes_admitted_;
-  return admit();
 }
 
-CircuitBreaker::Permit CircuitBreaker::admit() { return Permit(this, clock_.now(), epoch_); }
+CircuitBreaker::Permit CircuitBreaker::acquire_probe(time::Instant now) {
+  if (state() == BreakerState::kOpen) {
+    transition(BreakerState::kHalfOpen, "wait_over");
+  } else if (half_open_wait_exceeded(now)) {
+    enter_open("half_open_timeout");
+    return reject(BreakerState::kOpen);
+  }
+  if (probes_admitted_ >= config_.permitted_calls_in_half_open) return reject(BreakerState::kHalfOpen);
+  ++probes_admitted_;
+  return Permit(this, now, epoch_of(state_word_.load(std::memory_order_relaxed)));
+}
 
-CircuitBreaker::Permit CircuitBreaker::reject() {
-  ++counters_.calls_rejected;
-  const std::array<Attribute, 1> attributes = {{{"state", to_string(state_)}}};
+CircuitBreaker::Permit CircuitBreaker::reject(BreakerState state) {
+  Shard& shard = my_shard();
+  {
+    SpinLock::Guard guard(shard.lock);
+    ++shard.rejected;
+  }
+  const std::array<Attribute, 1> attributes = {{{"state", to_string(state)}}};
   report("breaker.call_rejected", attributes);
   return Permit();
 }
 
 bool CircuitBreaker::wait_in_open_is_over(time::Instant now) const {
-  const time::Duration elapsed = now - state_entered_at_;
+  const std::int64_t elapsed = time::nanos_since_epoch(now) - state_entered_at_ns_.load(std::memory_order_relaxed);
+  const std::int64_t wait = current_wait_in_open_ns_.load(std::memory_order_relaxed);
   // On the next call: strictly after the wait, as the article's class does. Scheduled:
   // at the end of the wait, when the timer is due (checked here too in case the driver
   // runs the timer late).
-  return config_.half_open_transition == HalfOpenTransition::kOnNextCall ? elapsed > current_wait_in_open_
-                                                                          : elapsed >= current_wait_in_open_;
+  return config_.half_open_transition == HalfOpenTransition::kOnNextCall ? elapsed > wait : elapsed >= wait;
 }
 
 bool CircuitBreaker::half_open_wait_exceeded(time::Instant now) const {
   return config_.max_wait_in_half_open > time::Duration::zero() &&
-         now - state_entered_at_ >= config_.max_wait_in_half_open;
+         time::nanos_since_epoch(now) - state_entered_at_ns_.load(std::memory_order_relaxed) >=
+             nanos(config_.max_wait_in_half_open);
 }
 
 void CircuitBreaker::on_record(std::uint64_t epoch, Outcome outcome, time::Duration duration) {
+  const bool failure = outcome == Outcome::kFailure;
   const bool slow = outcome != Outcome::kIgnored && config_.slow_call_duration_threshold > time::Duration::zero() &&
                     duration > config_.slow_call_duration_threshold;
+  const std::uint64_t word = state_word_.load(std::memory_order_acquire);
+  // An outcome of a permit from an earlier state is counted, but moves nothing.
+  const bool current = epoch_of(word) == epoch;
+  const BreakerState state = state_of(word);
+  const bool windowed = current && outcome != Outcome::kIgnored &&
+                        (state == BreakerState::kClosed || state == BreakerState::kMetricsOnly);
+  // Only a time-based window needs to know when.
+  const time::Instant now = windowed && config_.window_kind == WindowKind::kTimeBased ? clock_.now() : time::Instant();
+  Shard& shard = my_shard();
+  bool window_moved = false;
+  {
+    SpinLock::Guard guard(shard.lock);
+    shard.succeeded += outcome == Outcome::kSuccess;
+    shard.failed += failure;
+    shard.ignored += outcome == Outcome::kIgnored;
+    shard.slow += slow;
+    if (windowed) window_moved = shard.window.record(now, failure, slow);
+  }
   report_outcome(outcome, slow, duration);
-  if (epoch != epoch_) return;  // issued in an earlier state: counted, but moves nothing
-  switch (state_) {
-    case BreakerState::kClosed:
-      on_record_closed(outcome, slow);
-      break;
-    case BreakerState::kHalfOpen:
-      on_record_half_open(outcome, slow);
-      break;
-    case BreakerState::kMetricsOnly:
-      if (outcome != Outcome::kIgnored) window_.record(clock_.now(), outcome == Outcome::kFailure, slow);
-      break;
-    case BreakerState::kOpen:
-    case BreakerState::kForcedOpen:
-    case BreakerState::kDisabled:
-      break;
+  if (!current) return;
+  if (state == BreakerState::kClosed && outcome != Outcome::kIgnored) {
+    after_closed_record(epoch, failure, slow, window_moved);
+  } else if (state == BreakerState::kHalfOpen) {
+    std::lock_guard lock(mutex_);
+    if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) on_record_half_open(outcome, slow);
   }
 }
 
-void CircuitBreaker::on_record_closed(Outcome outcome, bool slow) {
-  if (outcome == Outcome::kIgnored) return;
-  const bool failure = outcome == Outcome::kFailure;
-  window_.record(clock_.now(), failure, slow);
+void CircuitBreaker::after_closed_record(std::uint64_t epoch, bool failure, bool slow, bool window_moved) {
   if (failure) {
-    ++failure_count_;
-  } else if (config_.failure_counting == FailureCounting::kConsecutive) {
-    failure_count_ = 0;
+    failure_count_.fetch_add(1, std::memory_order_relaxed);
+  } else if (config_.failure_counting == FailureCounting::kConsecutive &&
+             failure_count_.load(std::memory_order_relaxed) != 0) {
+    // Written only when it changes, so a run of successes writes nothing shared.
+    failure_count_.store(0, std::memory_order_relaxed);
   }
-  if (const char* reason = trip_reason()) enter_open(reason);
+  // A fast success can trip the breaker only by bringing the window to minimum_calls,
+  // or when older seconds have just left a time-based window; once the window is
+  // armed it can only lower the rates. Judging costs a pass over every shard, so the
+  // common case, a success in a healthy breaker, skips it.
+  const bool rates_judged = config_.failure_rate_threshold_percent > 0 || config_.slow_call_rate_threshold_percent > 0;
+  if (!failure && !slow &&
+      (!rates_judged || (window_armed_.load(std::memory_order_relaxed) && !window_moved))) {
+    return;
+  }
+  if (const char* reason = trip_reason()) {
+    std::lock_guard lock(mutex_);
+    if (state_word_.load(std::memory_order_relaxed) == pack(BreakerState::kClosed, epoch)) enter_open(reason);
+  }
 }
 
 void CircuitBreaker::on_record_half_open(Outcome outcome, bool slow) {
@@ -172,13 +215,28 @@ void CircuitBreaker::on_record_half_open(Outcome outcome, bool slow) {
   }
 }
 
-const char* CircuitBreaker::trip_reason() const {
-  if (config_.failure_threshold > 0 && failure_count_ >= config_.failure_threshold) {
+WindowTotals CircuitBreaker::window_totals(time::Instant now) const {
+  WindowTotals sum;
+  for (const Shard& shard : shards_) {
+    SpinLock::Guard guard(const_cast<SpinLock&>(shard.lock));
+    const WindowTotals totals = shard.window.totals(now);
+    sum.calls += totals.calls;
+    sum.failures += totals.failures;
+    sum.slow += totals.slow;
+  }
+  return sum;
+}
+
+const char* CircuitBreaker::trip_reason() {
+  if (config_.failure_threshold > 0 && failure_count_.load(std::memory_order_relaxed) >= config_.failure_threshold) {
     return config_.failure_counting == FailureCounting::kConsecutive ? "consecutive_failures"
                                                                      : "failures_since_closed";
   }
-  const WindowTotals totals = window_.totals(clock_.now());
-  if (totals.calls == 0 || totals.calls < config_.minimum_calls) return nullptr;
+  if (config_.failure_rate_threshold_percent == 0 && config_.slow_call_rate_threshold_percent == 0) return nullptr;
+  const WindowTotals totals = window_totals(clock_.now());
+  const bool armed = totals.calls > 0 && totals.calls >= config_.minimum_calls;
+  if (window_armed_.load(std::memory_order_relaxed) != armed) window_armed_.store(armed, std::memory_order_relaxed);
+  if (!armed) return nullptr;
   if (config_.failure_rate_threshold_percent > 0 &&
       totals.failure_rate_percent() >= config_.failure_rate_threshold_percent) {
     return "failure_rate";
@@ -192,46 +250,54 @@ const char* CircuitBreaker::trip_reason() const {
 
 void CircuitBreaker::enter_open(std::string_view reason) {
   ++trips_since_closed_;
-  if (trips_since_closed_ == 1) {
-    current_wait_in_open_ = config_.wait_in_open;
-  } else if (config_.open_backoff_multiplier > 1) {
+  std::int64_t wait = nanos(config_.wait_in_open);
+  if (trips_since_closed_ > 1 && config_.open_backoff_multiplier > 1) {
     // Repeated multiplication rather than pow(): exactly rounded, so identical natively
     // and in WebAssembly.
-    const double next = static_cast<double>(current_wait_in_open_.count()) * config_.open_backoff_multiplier;
-    const double cap = static_cast<double>(config_.max_wait_in_open.count());
-    current_wait_in_open_ = time::Duration(static_cast<time::Duration::rep>(std::min(next, cap)));
+    const double next = static_cast<double>(current_wait_in_open_ns_.load()) * config_.open_backoff_multiplier;
+    wait = static_cast<std::int64_t>(std::min(next, static_cast<double>(nanos(config_.max_wait_in_open))));
   }
+  current_wait_in_open_ns_.store(wait, std::memory_order_relaxed);
   transition(BreakerState::kOpen, reason);
   if (scheduler_ != nullptr && config_.half_open_transition == HalfOpenTransition::kScheduled) {
-    open_timer_ = scheduler_->schedule_at(state_entered_at_ + current_wait_in_open_, [this, epoch = epoch_] {
+    const std::uint64_t epoch = epoch_of(state_word_.load(std::memory_order_relaxed));
+    open_timer_ = scheduler_->schedule_at(clock_.now() + time::Duration(wait), [this, epoch] {
+      std::lock_guard lock(mutex_);
       open_timer_ = {};
-      if (epoch == epoch_) transition(BreakerState::kHalfOpen, "wait_over");
+      if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) transition(BreakerState::kHalfOpen, "wait_over");
     });
   }
 }
 
 void CircuitBreaker::transition(BreakerState to, std::string_view reason) {
   cancel_timers();
-  const BreakerState from = state_;
-  state_ = to;
-  ++epoch_;
-  ++counters_.transitions;
-  state_entered_at_ = clock_.now();
+  const std::uint64_t word = state_word_.load(std::memory_order_relaxed);
+  const BreakerState from = state_of(word);
+  const time::Instant now = clock_.now();
+  state_entered_at_ns_.store(time::nanos_since_epoch(now), std::memory_order_relaxed);
+  transitions_.fetch_add(1, std::memory_order_relaxed);
   if (to == BreakerState::kClosed) {
-    window_.clear();
-    failure_count_ = 0;
+    for (Shard& shard : shards_) {
+      SpinLock::Guard guard(shard.lock);
+      shard.window.clear();
+    }
+    failure_count_.store(0, std::memory_order_relaxed);
+    window_armed_.store(false, std::memory_order_relaxed);
     trips_since_closed_ = 0;
   }
   if (to == BreakerState::kHalfOpen) {
     probes_admitted_ = 0;
     probes_succeeded_ = 0;
-    if (scheduler_ != nullptr && config_.max_wait_in_half_open > time::Duration::zero()) {
-      half_open_timer_ =
-          scheduler_->schedule_at(state_entered_at_ + config_.max_wait_in_half_open, [this, epoch = epoch_] {
-            half_open_timer_ = {};
-            if (epoch == epoch_) enter_open("half_open_timeout");
-          });
-    }
+  }
+  // Published last: a thread that sees the new state sees everything set above.
+  const std::uint64_t epoch = epoch_of(word) + 1;
+  state_word_.store(pack(to, epoch), std::memory_order_release);
+  if (to == BreakerState::kHalfOpen && scheduler_ != nullptr && config_.max_wait_in_half_open > time::Duration::zero()) {
+    half_open_timer_ = scheduler_->schedule_at(now + config_.max_wait_in_half_open, [this, epoch] {
+      std::lock_guard lock(mutex_);
+      half_open_timer_ = {};
+      if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) enter_open("half_open_timeout");
+    });
   }
   const std::array<Attribute, 3> attributes = {{
       {"from", to_string(from)},
@@ -247,19 +313,43 @@ void CircuitBreaker::cancel_timers() {
   if (half_open_timer_.valid()) scheduler_->cancel(std::exchange(half_open_timer_, {}));
 }
 
-void CircuitBreaker::disable() { transition(BreakerState::kDisabled, "operator"); }
-void CircuitBreaker::metrics_only() { transition(BreakerState::kMetricsOnly, "operator"); }
-void CircuitBreaker::force_open() { transition(BreakerState::kForcedOpen, "operator"); }
-void CircuitBreaker::reset() { transition(BreakerState::kClosed, "reset"); }
+void CircuitBreaker::disable() {
+  std::lock_guard lock(mutex_);
+  transition(BreakerState::kDisabled, "operator");
+}
+
+void CircuitBreaker::metrics_only() {
+  std::lock_guard lock(mutex_);
+  transition(BreakerState::kMetricsOnly, "operator");
+}
+
+void CircuitBreaker::force_open() {
+  std::lock_guard lock(mutex_);
+  transition(BreakerState::kForcedOpen, "operator");
+}
+
+void CircuitBreaker::reset() {
+  std::lock_guard lock(mutex_);
+  transition(BreakerState::kClosed, "reset");
+}
 
 CircuitBreakerStats CircuitBreaker::stats() const {
   const time::Instant now = clock_.now();
-  CircuitBreakerStats stats = counters_;
-  stats.state = state_;
-  stats.time_in_state = now - state_entered_at_;
-  stats.window = window_.totals(now);
-  stats.failure_count = failure_count_;
-  stats.current_wait_in_open = current_wait_in_open_;
+  CircuitBreakerStats stats;
+  for (const Shard& shard : shards_) {
+    SpinLock::Guard guard(const_cast<SpinLock&>(shard.lock));
+    stats.calls_succeeded += shard.succeeded;
+    stats.calls_failed += shard.failed;
+    stats.calls_ignored += shard.ignored;
+    stats.calls_slow += shard.slow;
+    stats.calls_rejected += shard.rejected;
+  }
+  stats.transitions = transitions_.load(std::memory_order_relaxed);
+  stats.state = state();
+  stats.time_in_state = now - time::instant_from_nanos(state_entered_at_ns_.load(std::memory_order_relaxed));
+  stats.window = window_totals(now);
+  stats.failure_count = failure_count_.load(std::memory_order_relaxed);
+  stats.current_wait_in_open = time::Duration(current_wait_in_open_ns_.load(std::memory_order_relaxed));
   return stats;
 }
 
@@ -269,23 +359,10 @@ void CircuitBreaker::report(std::string_view what, std::span<const Attribute> at
 }
 
 void CircuitBreaker::report_outcome(Outcome outcome, bool slow, time::Duration duration) {
-  std::string_view what;
-  switch (outcome) {
-    case Outcome::kSuccess:
-      ++counters_.calls_succeeded;
-      what = "breaker.call_succeeded";
-      break;
-    case Outcome::kFailure:
-      ++counters_.calls_failed;
-      what = "breaker.call_failed";
-      break;
-    case Outcome::kIgnored:
-      ++counters_.calls_ignored;
-      what = "breaker.call_ignored";
-      break;
-  }
-  if (slow) ++counters_.calls_slow;
   if (events_ == nullptr) return;
+  std::string_view what = "breaker.call_succeeded";
+  if (outcome == Outcome::kFailure) what = "breaker.call_failed";
+  if (outcome == Outcome::kIgnored) what = "breaker.call_ignored";
   const std::array<Attribute, 1> attributes = {{{"duration_ns", std::int64_t{duration.count()}}}};
   report(what, attributes);
   if (slow) report("breaker.call_slow", attributes);

@@ -55,17 +55,35 @@
 // (state), "breaker.call_succeeded" / "breaker.call_failed" / "breaker.call_ignored"
 // (duration_ns), and "breaker.call_slow" (duration_ns) besides for slow calls.
 //
-// Externally synchronised. REQUIRES: the clock (or scheduler) and the event sink
-// outlive the breaker, and the breaker outlives its permits.
+// Thread-safe. In CLOSED, admitting, rejecting and recording take no mutex and write no
+// cache line that other threads write on every call: each thread records into its own
+// shard (a window and counters behind a lock only that thread normally takes), and the
+// shared failure count is written only on failures. Transitions and HALF_OPEN probe
+// accounting take a mutex; they are rare. Shortcuts taken for that, by design:
+//   - with calls from several threads, a count-based window holds the last
+//     window_size calls of each thread's shard (exact with one thread); rates are
+//     judged over their union, so across threads the window is a little longer;
+//   - a call recorded at the moment of a transition may land in the new state's
+//     window.
+// Event sinks are called from the recording thread and must be thread-safe when the
+// breaker is used from several threads; a Scheduler is called with the breaker's mutex
+// held. In WebAssembly all of this runs on one thread at no cost.
+//
+// REQUIRES: the clock (or scheduler) and the event sink outlive the breaker, and the
+// breaker outlives its permits.
 #ifndef SLUICE_CORE_RESILIENCE_CIRCUIT_BREAKER_H_
 #define SLUICE_CORE_RESILIENCE_CIRCUIT_BREAKER_H_
 
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
+#include "core/base/spin_lock.h"
 #include "core/observe/event.h"
 #include "core/resilience/circuit_breaker_config.h"
 #include "core/resilience/sliding_window.h"
@@ -157,24 +175,48 @@ class CircuitBreaker {
   void force_open();
   void reset();
 
-  BreakerState state() const { return state_; }
+  BreakerState state() const { return state_of(state_word_.load(std::memory_order_acquire)); }
   const std::string& name() const { return name_; }
   const CircuitBreakerConfig& config() const { return config_; }
   CircuitBreakerStats stats() const;
 
  private:
+  static constexpr std::size_t kShards = 8;
+
+  // Shard: what the threads mapped to it recorded. Aligned to its own cache line(s).
+  struct alignas(64) Shard {
+    SpinLock lock;
+    SlidingWindow window{WindowKind::kCountBased, 1};  // replaced by the configured one
+    std::uint64_t succeeded = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t ignored = 0;
+    std::uint64_t slow = 0;
+    std::uint64_t rejected = 0;
+  };
+
+  static std::uint64_t pack(BreakerState state, std::uint64_t epoch) {
+    return (epoch << 8) | static_cast<std::uint8_t>(state);
+  }
+  static BreakerState state_of(std::uint64_t word) { return static_cast<BreakerState>(word & 0xff); }
+  static std::uint64_t epoch_of(std::uint64_t word) { return word >> 8; }
+
+  Shard& my_shard();
   void on_record(std::uint64_t epoch, Outcome outcome, time::Duration duration);
-  void on_record_closed(Outcome outcome, bool slow);
+  void after_closed_record(std::uint64_t epoch, bool failure, bool slow, bool window_moved);
+  // trip_reason: why the breaker should open now, or nullptr. Updates window_armed_.
+  const char* trip_reason();
+  WindowTotals window_totals(time::Instant now) const;
+  bool wait_in_open_is_over(time::Instant now) const;
+
+  // The rest REQUIRES mutex_ held.
+  Permit acquire_probe(time::Instant now);
   void on_record_half_open(Outcome outcome, bool slow);
-  // trip_reason: why the breaker should open now, or nullptr.
-  const char* trip_reason() const;
   void transition(BreakerState to, std::string_view reason);
   void enter_open(std::string_view reason);
   void cancel_timers();
-  bool wait_in_open_is_over(time::Instant now) const;
   bool half_open_wait_exceeded(time::Instant now) const;
-  Permit admit();
-  Permit reject();
+
+  Permit reject(BreakerState state);
   void report(std::string_view what, std::span<const observe::Attribute> attributes);
   void report_outcome(Outcome outcome, bool slow, time::Duration duration);
 
@@ -184,21 +226,27 @@ class CircuitBreaker {
   time::Scheduler* scheduler_;  // null with the Clock constructor
   observe::EventSink* events_;
 
-  BreakerState state_ = BreakerState::kClosed;
-  // epoch_: counts transitions; permits carry the epoch they were issued in.
-  std::uint64_t epoch_ = 0;
-  time::Instant state_entered_at_;
-  SlidingWindow window_;
-  std::uint32_t failure_count_ = 0;
-  // OPEN: the trips since the breaker last closed, and this trip's wait.
+  // (epoch << 8) | state. The epoch counts transitions; permits carry the epoch they
+  // were issued in.
+  std::atomic<std::uint64_t> state_word_{0};
+  // Read without the mutex by the OPEN fast path; written under it.
+  std::atomic<std::int64_t> state_entered_at_ns_{0};
+  std::atomic<std::int64_t> current_wait_in_open_ns_{0};
+  std::atomic<std::uint32_t> failure_count_{0};
+  // window_armed_: the window held at least minimum_calls when last judged. Until it
+  // does, every recorded call is judged, since any call may bring it to the minimum.
+  std::atomic<bool> window_armed_{false};
+  std::atomic<std::uint64_t> transitions_{0};
+  std::array<Shard, kShards> shards_;
+
+  mutable std::mutex mutex_;
+  // Guarded by mutex_: trips since the breaker last closed, HALF_OPEN probes handed out
+  // and how many succeeded, and the pending timers.
   std::uint32_t trips_since_closed_ = 0;
-  time::Duration current_wait_in_open_{};
-  // HALF_OPEN: probes handed out, and how many of those succeeded.
   std::uint32_t probes_admitted_ = 0;
   std::uint32_t probes_succeeded_ = 0;
   time::TimerId open_timer_;
   time::TimerId half_open_timer_;
-  CircuitBreakerStats counters_;
 };
 
 template <typename Call, typename Classify, typename Fallback>

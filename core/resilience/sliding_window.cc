@@ -32,7 +32,7 @@ SlidingWindow::SlidingWindow(WindowKind kind, std::uint32_t size) : kind_(kind),
   }
 }
 
-void SlidingWindow::record(time::Instant now, bool failure, bool slow) {
+bool SlidingWindow::record(time::Instant now, bool failure, bool slow) {
   if (kind_ == WindowKind::kCountBased) {
     std::uint8_t& slot = ring_[next_];
     if (slot & kRecordedBit) {
@@ -45,14 +45,16 @@ void SlidingWindow::record(time::Instant now, bool failure, bool slow) {
     ring_totals_.failures += failure ? 1 : 0;
     ring_totals_.slow += slow ? 1 : 0;
     next_ = (next_ + 1) % size_;
-    return;
+    return false;
   }
   const std::int64_t second = second_of(now);
   Bucket& bucket = buckets_[bucket_index(second, size_)];
-  if (bucket.second != second) bucket = Bucket{second, {}};
+  const bool new_second = bucket.second != second;
+  if (new_second) bucket = Bucket{second, {}};
   ++bucket.totals.calls;
   bucket.totals.failures += failure ? 1 : 0;
   bucket.totals.slow += slow ? 1 : 0;
+  return new_second;
 }
 
 WindowTotals SlidingWindow::totals(time::Instant now) const {

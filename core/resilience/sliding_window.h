@@ -39,8 +39,10 @@ class SlidingWindow {
   // SlidingWindow: REQUIRES size >= 1.
   SlidingWindow(WindowKind kind, std::uint32_t size);
 
-  // record: one call that ended at `now`.
-  void record(time::Instant now, bool failure, bool slow);
+  // record: one call that ended at `now`. True if it began a new second in a
+  // time-based window (older seconds may have left the window, so totals may have
+  // changed in any direction); always false for a count-based one.
+  bool record(time::Instant now, bool failure, bool slow);
 
   // totals: the calls inside the window as of `now`.
   WindowTotals totals(time::Instant now) const;

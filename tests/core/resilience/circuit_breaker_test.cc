@@ -122,6 +122,25 @@ TEST(CircuitBreakerTest, TimeBasedWindowForgetsFailuresOlderThanItsSpan) {
   EXPECT_EQ(breaker.stats().window.calls, 4u);
 }
 
+TEST(CircuitBreakerTest, OldSuccessesLeavingATimeBasedWindowCanTripOnASuccess) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config;
+  config.failure_rate_threshold_percent = 50;
+  config.window_kind = WindowKind::kTimeBased;
+  config.window_size = 10;  // seconds
+  config.minimum_calls = 4;
+  CircuitBreaker breaker("payment", config, clock);
+
+  for (int i = 0; i < 4; ++i) call(breaker, Outcome::kSuccess);  // second 0
+  clock.advance(seconds(5));
+  for (int i = 0; i < 3; ++i) call(breaker, Outcome::kFailure);  // 3 of 7: 43%
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+
+  clock.advance(seconds(5));  // second 0 leaves the window: 3 failures of what is left
+  call(breaker, Outcome::kSuccess);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);  // 3 of 4 failed
+}
+
 TEST(CircuitBreakerTest, SlowCallRateTrips) {
   time::ManualClock clock;
   CircuitBreakerConfig config;
