@@ -86,22 +86,22 @@ CircuitBreaker::Shard& CircuitBreaker::my_shard() {
 }
 
 CircuitBreaker::Permit CircuitBreaker::try_acquire() {
-  const time::Instant now = clock_.now();
   for (;;) {
     const std::uint64_t word = state_word_.load(std::memory_order_acquire);
     switch (state_of(word)) {
       case BreakerState::kClosed:
       case BreakerState::kDisabled:
       case BreakerState::kMetricsOnly:
-        return Permit(this, now, epoch_of(word));
+        return Permit(this, clock_.now(), epoch_of(word));
       case BreakerState::kForcedOpen:
         return reject(BreakerState::kForcedOpen);
       case BreakerState::kOpen:
-        if (!wait_in_open_is_over(now)) return reject(BreakerState::kOpen);
+        if (!wait_in_open_is_over(clock_.now())) return reject(BreakerState::kOpen);
         break;
       case BreakerState::kHalfOpen:
         break;
     }
+    const time::Instant now = clock_.now();
     std::lock_guard lock(mutex_);
     // Another thread may have moved the breaker since the load; if so, look again.
     if (state_word_.load(std::memory_order_relaxed) == word) return acquire_probe(now);
@@ -121,13 +121,11 @@ CircuitBreaker::Permit CircuitBreaker::acquire_probe(time::Instant now) {
 }
 
 CircuitBreaker::Permit CircuitBreaker::reject(BreakerState state) {
-  Shard& shard = my_shard();
-  {
-    SpinLock::Guard guard(shard.lock);
-    ++shard.rejected;
+  my_shard().rejected.fetch_add(1, std::memory_order_relaxed);
+  if (events_ != nullptr) {
+    const std::array<Attribute, 1> attributes = {{{"state", to_string(state)}}};
+    report("breaker.call_rejected", attributes);
   }
-  const std::array<Attribute, 1> attributes = {{{"state", to_string(state)}}};
-  report("breaker.call_rejected", attributes);
   return Permit();
 }
 
@@ -342,7 +340,7 @@ CircuitBreakerStats CircuitBreaker::stats() const {
     stats.calls_failed += shard.failed;
     stats.calls_ignored += shard.ignored;
     stats.calls_slow += shard.slow;
-    stats.calls_rejected += shard.rejected;
+    stats.calls_rejected += shard.rejected.load(std::memory_order_relaxed);
   }
   stats.transitions = transitions_.load(std::memory_order_relaxed);
   stats.state = state();

@@ -191,7 +191,8 @@ class CircuitBreaker {
     std::uint64_t failed = 0;
     std::uint64_t ignored = 0;
     std::uint64_t slow = 0;
-    std::uint64_t rejected = 0;
+    // Outside the lock: a rejection is one relaxed increment on this shard's line.
+    std::atomic<std::uint64_t> rejected{0};
   };
 
   static std::uint64_t pack(BreakerState state, std::uint64_t epoch) {

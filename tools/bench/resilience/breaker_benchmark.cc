@@ -1,0 +1,145 @@
+// The circuit breaker's hot paths against the article's breaker ported to C++ behind a
+// std::mutex (the straightforward thread-safe port), in the same run:
+//   closed: try_acquire() + record(success), 1 and 2 threads
+//   open:   a rejected try_acquire()
+// allocs_per_call counts heap allocations inside the timed loop (zero is the target).
+// Report ratios (ours / peer); absolute times drift on a shared machine. Both sides
+// read the same never-moving clock, so the figures are the breakers' own cost.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+
+#include "core/resilience/circuit_breaker.h"
+#include "core/time/manual_clock.h"
+
+namespace {
+
+// Per thread, so one benchmark thread's set-up does not count in another's loop.
+thread_local std::uint64_t allocations = 0;
+
+}  // namespace
+
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using sluice::resilience::BreakerState;
+using sluice::resilience::CircuitBreaker;
+using sluice::resilience::CircuitBreakerConfig;
+using sluice::resilience::Outcome;
+
+// The article's class, made thread-safe the obvious way.
+class ArticleBreakerWithMutex {
+ public:
+  ArticleBreakerWithMutex(int failure_threshold, std::int64_t reset_timeout_ms, const sluice::time::Clock& clock)
+      : failure_threshold_(failure_threshold), reset_timeout_ms_(reset_timeout_ms), clock_(clock) {}
+
+  bool allow() {
+    std::lock_guard lock(mutex_);
+    if (state_ != kOpen) return true;
+    if (now_ms() - last_failure_ms_ > reset_timeout_ms_) {
+      state_ = kHalfOpen;
+      return true;
+    }
+    return false;
+  }
+
+  void record(bool failed) {
+    std::lock_guard lock(mutex_);
+    if (!failed) {
+      if (state_ == kHalfOpen) state_ = kClosed, failure_count_ = 0;
+      return;
+    }
+    ++failure_count_;
+    last_failure_ms_ = now_ms();
+    if (failure_count_ >= failure_threshold_) state_ = kOpen;
+  }
+
+ private:
+  enum State { kClosed, kOpen, kHalfOpen };
+  std::int64_t now_ms() const { return sluice::time::nanos_since_epoch(clock_.now()) / 1'000'000; }
+
+  std::mutex mutex_;
+  int failure_threshold_;
+  std::int64_t reset_timeout_ms_;
+  const sluice::time::Clock& clock_;
+  State state_ = kClosed;
+  int failure_count_ = 0;
+  std::int64_t last_failure_ms_ = 0;
+};
+
+sluice::time::ManualClock& shared_clock() {
+  static sluice::time::ManualClock clock;  // never moves: reads are race-free
+  return clock;
+}
+
+CircuitBreakerConfig realistic_config() {
+  CircuitBreakerConfig config;
+  config.failure_threshold = 5;
+  config.failure_rate_threshold_percent = 50;
+  config.window_size = 100;
+  config.minimum_calls = 20;
+  return config;
+}
+
+void report_allocations(benchmark::State& state, std::uint64_t before) {
+  state.counters["allocs_per_call"] = benchmark::Counter(
+      static_cast<double>(allocations - before) / static_cast<double>(state.iterations()),
+      benchmark::Counter::kAvgThreads);
+}
+
+void BM_Breaker_ClosedAcquireRecord(benchmark::State& state) {
+  static CircuitBreaker* breaker;
+  if (state.thread_index() == 0) breaker = new CircuitBreaker("bench", realistic_config(), shared_clock());
+  const std::uint64_t before = allocations;
+  for (auto _ : state) {
+    CircuitBreaker::Permit permit = breaker->try_acquire();
+    permit.record(Outcome::kSuccess, std::chrono::microseconds(200));
+  }
+  report_allocations(state, before);
+  if (state.thread_index() == 0) {
+    if (breaker->state() != BreakerState::kClosed) state.SkipWithError("the breaker left CLOSED");
+    delete breaker;
+  }
+}
+BENCHMARK(BM_Breaker_ClosedAcquireRecord)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_Peer_ArticleMutex_ClosedAllowRecord(benchmark::State& state) {
+  static ArticleBreakerWithMutex* breaker;
+  if (state.thread_index() == 0) breaker = new ArticleBreakerWithMutex(5, 30'000, shared_clock());
+  for (auto _ : state) {
+    if (breaker->allow()) breaker->record(false);
+  }
+  if (state.thread_index() == 0) delete breaker;
+}
+BENCHMARK(BM_Peer_ArticleMutex_ClosedAllowRecord)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_Breaker_OpenReject(benchmark::State& state) {
+  CircuitBreakerConfig config = realistic_config();
+  config.wait_in_open = std::chrono::hours(1);
+  CircuitBreaker breaker("bench", config, shared_clock());
+  for (int i = 0; i < 5; ++i) breaker.try_acquire().record(Outcome::kFailure);  // trips it
+  if (breaker.state() != BreakerState::kOpen) state.SkipWithError("the breaker did not trip");
+  const std::uint64_t before = allocations;
+  for (auto _ : state) benchmark::DoNotOptimize(breaker.try_acquire());
+  report_allocations(state, before);
+}
+BENCHMARK(BM_Breaker_OpenReject);
+
+void BM_Peer_ArticleMutex_OpenReject(benchmark::State& state) {
+  ArticleBreakerWithMutex breaker(1, 1'000'000, shared_clock());
+  breaker.record(true);
+  for (auto _ : state) benchmark::DoNotOptimize(breaker.allow());
+}
+BENCHMARK(BM_Peer_ArticleMutex_OpenReject);
+
+}  // namespace
