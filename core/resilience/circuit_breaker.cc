@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "core/base/check.h"
+#include "core/base/thread_shard.h"
 
 namespace sluice::resilience {
 
@@ -77,13 +79,7 @@ CircuitBreaker::~CircuitBreaker() {
   cancel_timers();
 }
 
-CircuitBreaker::Shard& CircuitBreaker::my_shard() {
-  // Threads take shards round-robin the first time they record into any breaker, so
-  // up to kShards threads never share one.
-  static std::atomic<std::uint32_t> next_thread{0};
-  thread_local const std::uint32_t thread_index = next_thread.fetch_add(1, std::memory_order_relaxed);
-  return shards_[thread_index % kShards];
-}
+CircuitBreaker::Shard& CircuitBreaker::my_shard() { return shards_[this_thread_shard()]; }
 
 CircuitBreaker::Permit CircuitBreaker::try_acquire() {
   for (;;) {
@@ -145,9 +141,7 @@ bool CircuitBreaker::half_open_wait_exceeded(time::Instant now) const {
 }
 
 void CircuitBreaker::on_record(std::uint64_t epoch, Outcome outcome, time::Duration duration) {
-  const bool failure = outcome == Outcome::kFailure;
-  const bool slow = outcome != Outcome::kIgnored && config_.slow_call_duration_threshold > time::Duration::zero() &&
-                    duration > config_.slow_call_duration_threshold;
+  const CallFlags call = classify(outcome, duration);
   const std::uint64_t word = state_word_.load(std::memory_order_acquire);
   // An outcome of a permit from an earlier state is counted, but moves nothing.
   const bool current = epoch_of(word) == epoch;
@@ -161,23 +155,33 @@ void CircuitBreaker::on_record(std::uint64_t epoch, Outcome outcome, time::Durat
   {
     SpinLock::Guard guard(shard.lock);
     shard.succeeded += outcome == Outcome::kSuccess;
-    shard.failed += failure;
+    shard.failed += call.failure;
     shard.ignored += outcome == Outcome::kIgnored;
-    shard.slow += slow;
-    if (windowed) window_moved = shard.window.record(now, failure, slow);
+    shard.slow += call.slow;
+    if (outcome != Outcome::kIgnored) {
+      if (!shard.latency) shard.latency = std::make_unique<Shard::PaddedHistogram>();
+      shard.latency->histogram.record(duration);
+    }
+    if (windowed) window_moved = shard.window.record(now, call);
   }
-  report_outcome(outcome, slow, duration);
+  if (events_ != nullptr) report_outcome(outcome, call, duration);
   if (!current) return;
   if (state == BreakerState::kClosed && outcome != Outcome::kIgnored) {
-    after_closed_record(epoch, failure, slow, window_moved);
+    // The common case first: a fast success in a healthy breaker changes nothing
+    // shared (see after_closed_record for when a success must be judged).
+    if (!call.failure && !call.slow && !call.over_latency_threshold && !window_moved &&
+        failure_count_.load(std::memory_order_relaxed) == 0 && window_armed_.load(std::memory_order_relaxed)) {
+      return;
+    }
+    after_closed_record(epoch, call, window_moved);
   } else if (state == BreakerState::kHalfOpen) {
     std::lock_guard lock(mutex_);
-    if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) on_record_half_open(outcome, slow);
+    if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) on_record_half_open(outcome, call);
   }
 }
 
-void CircuitBreaker::after_closed_record(std::uint64_t epoch, bool failure, bool slow, bool window_moved) {
-  if (failure) {
+void CircuitBreaker::after_closed_record(std::uint64_t epoch, CallFlags call, bool window_moved) {
+  if (call.failure) {
     failure_count_.fetch_add(1, std::memory_order_relaxed);
   } else if (config_.failure_counting == FailureCounting::kConsecutive &&
              failure_count_.load(std::memory_order_relaxed) != 0) {
@@ -188,9 +192,10 @@ void CircuitBreaker::after_closed_record(std::uint64_t epoch, bool failure, bool
   // or when older seconds have just left a time-based window; once the window is
   // armed it can only lower the rates. Judging costs a pass over every shard, so the
   // common case, a success in a healthy breaker, skips it.
-  const bool rates_judged = config_.failure_rate_threshold_percent > 0 || config_.slow_call_rate_threshold_percent > 0;
-  if (!failure && !slow &&
-      (!rates_judged || (window_armed_.load(std::memory_order_relaxed) && !window_moved))) {
+  const bool rates_judged = config_.failure_rate_threshold_percent > 0 ||
+                            config_.slow_call_rate_threshold_percent > 0 || config_.latency_percentile > 0;
+  const bool raises_a_rate = call.failure || call.slow || call.over_latency_threshold;
+  if (!raises_a_rate && (!rates_judged || (window_armed_.load(std::memory_order_relaxed) && !window_moved))) {
     return;
   }
   if (const char* reason = trip_reason()) {
@@ -199,13 +204,13 @@ void CircuitBreaker::after_closed_record(std::uint64_t epoch, bool failure, bool
   }
 }
 
-void CircuitBreaker::on_record_half_open(Outcome outcome, bool slow) {
+void CircuitBreaker::on_record_half_open(Outcome outcome, CallFlags call) {
   if (outcome == Outcome::kIgnored) {
     --probes_admitted_;  // the slot goes to the next call
     return;
   }
-  if (outcome == Outcome::kFailure || slow) {
-    enter_open(outcome == Outcome::kFailure ? "probe_failed" : "probe_slow");
+  if (call.failure || call.slow || call.over_latency_threshold) {
+    enter_open(call.failure ? "probe_failed" : "probe_slow");
     return;
   }
   if (++probes_succeeded_ == config_.permitted_calls_in_half_open) {
@@ -221,6 +226,7 @@ WindowTotals CircuitBreaker::window_totals(time::Instant now) const {
     sum.calls += totals.calls;
     sum.failures += totals.failures;
     sum.slow += totals.slow;
+    sum.over_latency_threshold += totals.over_latency_threshold;
   }
   return sum;
 }
@@ -230,7 +236,10 @@ const char* CircuitBreaker::trip_reason() {
     return config_.failure_counting == FailureCounting::kConsecutive ? "consecutive_failures"
                                                                      : "failures_since_closed";
   }
-  if (config_.failure_rate_threshold_percent == 0 && config_.slow_call_rate_threshold_percent == 0) return nullptr;
+  if (config_.failure_rate_threshold_percent == 0 && config_.slow_call_rate_threshold_percent == 0 &&
+      config_.latency_percentile == 0) {
+    return nullptr;
+  }
   const WindowTotals totals = window_totals(clock_.now());
   const bool armed = totals.calls > 0 && totals.calls >= config_.minimum_calls;
   if (window_armed_.load(std::memory_order_relaxed) != armed) window_armed_.store(armed, std::memory_order_relaxed);
@@ -242,6 +251,12 @@ const char* CircuitBreaker::trip_reason() {
   if (config_.slow_call_rate_threshold_percent > 0 &&
       totals.slow_rate_percent() >= config_.slow_call_rate_threshold_percent) {
     return "slow_call_rate";
+  }
+  if (config_.latency_percentile > 0) {
+    // The sample at rank ceil(q * n) is the q-quantile; it exceeds the threshold when
+    // more than n - ceil(q * n) samples do.
+    const auto rank = static_cast<std::uint32_t>(std::ceil(config_.latency_percentile / 100 * totals.calls));
+    if (totals.over_latency_threshold > totals.calls - std::min(rank, totals.calls)) return "latency_percentile";
   }
   return nullptr;
 }
@@ -348,7 +363,22 @@ CircuitBreakerStats CircuitBreaker::stats() const {
   stats.window = window_totals(now);
   stats.failure_count = failure_count_.load(std::memory_order_relaxed);
   stats.current_wait_in_open = time::Duration(current_wait_in_open_ns_.load(std::memory_order_relaxed));
+  const observe::LatencyHistogram latency = latency_histogram();
+  stats.latency_count = latency.count();
+  stats.latency_p50 = latency.quantile(0.5);
+  stats.latency_p90 = latency.quantile(0.9);
+  stats.latency_p99 = latency.quantile(0.99);
+  stats.latency_p999 = latency.quantile(0.999);
   return stats;
+}
+
+observe::LatencyHistogram CircuitBreaker::latency_histogram() const {
+  observe::LatencyHistogram merged;
+  for (const Shard& shard : shards_) {
+    SpinLock::Guard guard(const_cast<SpinLock&>(shard.lock));
+    if (shard.latency) merged.merge_from(shard.latency->histogram);
+  }
+  return merged;
 }
 
 void CircuitBreaker::report(std::string_view what, std::span<const Attribute> attributes) {
@@ -356,14 +386,13 @@ void CircuitBreaker::report(std::string_view what, std::span<const Attribute> at
   events_->on_event(observe::Event{what, name_, clock_.now(), {}, attributes});
 }
 
-void CircuitBreaker::report_outcome(Outcome outcome, bool slow, time::Duration duration) {
-  if (events_ == nullptr) return;
+void CircuitBreaker::report_outcome(Outcome outcome, CallFlags call, time::Duration duration) {
   std::string_view what = "breaker.call_succeeded";
   if (outcome == Outcome::kFailure) what = "breaker.call_failed";
   if (outcome == Outcome::kIgnored) what = "breaker.call_ignored";
   const std::array<Attribute, 1> attributes = {{{"duration_ns", std::int64_t{duration.count()}}}};
   report(what, attributes);
-  if (slow) report("breaker.call_slow", attributes);
+  if (call.slow) report("breaker.call_slow", attributes);
 }
 
 }  // namespace sluice::resilience

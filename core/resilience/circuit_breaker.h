@@ -50,6 +50,9 @@
 // the breaker tripped, say) counts in the stats but moves nothing: a slow success from
 // before a trip must not close a half-open breaker.
 //
+// Durations of succeeded and failed calls go into a latency histogram (per thread,
+// merged on demand): stats() gives its percentiles and latency_histogram() all of it.
+//
 // Every transition, rejection and recorded outcome is reported to the EventSink, if
 // one is given: "breaker.state_changed" (from, to, reason), "breaker.call_rejected"
 // (state), "breaker.call_succeeded" / "breaker.call_failed" / "breaker.call_ignored"
@@ -77,14 +80,18 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
+#include "core/base/cache_line.h"
 #include "core/base/spin_lock.h"
+#include "core/base/thread_shard.h"
 #include "core/observe/event.h"
+#include "core/observe/latency_histogram.h"
 #include "core/resilience/circuit_breaker_config.h"
 #include "core/resilience/sliding_window.h"
 #include "core/time/clock.h"
@@ -116,6 +123,12 @@ struct CircuitBreakerStats {
   WindowTotals window;              // the calls the rates are judged over
   std::uint32_t failure_count = 0;  // what failure_threshold is compared with
   time::Duration current_wait_in_open{};
+  // Durations of succeeded and failed calls since construction.
+  std::uint64_t latency_count = 0;
+  time::Duration latency_p50{};
+  time::Duration latency_p90{};
+  time::Duration latency_p99{};
+  time::Duration latency_p999{};
 };
 
 class CircuitBreaker {
@@ -179,18 +192,25 @@ class CircuitBreaker {
   const std::string& name() const { return name_; }
   const CircuitBreakerConfig& config() const { return config_; }
   CircuitBreakerStats stats() const;
+  // latency_histogram: durations of succeeded and failed calls since construction.
+  observe::LatencyHistogram latency_histogram() const;
 
  private:
-  static constexpr std::size_t kShards = 8;
 
   // Shard: what the threads mapped to it recorded. Aligned to its own cache line(s).
-  struct alignas(64) Shard {
+  struct alignas(kCacheLine) Shard {
     SpinLock lock;
     SlidingWindow window{WindowKind::kCountBased, 1};  // replaced by the configured one
     std::uint64_t succeeded = 0;
     std::uint64_t failed = 0;
     std::uint64_t ignored = 0;
     std::uint64_t slow = 0;
+    // Allocated on the shard's first recorded call, so idle shards cost nothing; on
+    // cache lines of its own.
+    struct alignas(kCacheLine) PaddedHistogram {
+      observe::LatencyHistogram histogram;
+    };
+    std::unique_ptr<PaddedHistogram> latency;
     // Outside the lock: a rejection is one relaxed increment on this shard's line.
     std::atomic<std::uint64_t> rejected{0};
   };
@@ -203,7 +223,16 @@ class CircuitBreaker {
 
   Shard& my_shard();
   void on_record(std::uint64_t epoch, Outcome outcome, time::Duration duration);
-  void after_closed_record(std::uint64_t epoch, bool failure, bool slow, bool window_moved);
+  CallFlags classify(Outcome outcome, time::Duration duration) const {
+    if (outcome == Outcome::kIgnored) return {};
+    // A threshold of 0 is off; durations are compared only against thresholds set.
+    const auto over = [duration](time::Duration threshold) {
+      return threshold > time::Duration::zero() && duration > threshold;
+    };
+    return {outcome == Outcome::kFailure, over(config_.slow_call_duration_threshold),
+            over(config_.latency_percentile_threshold) && config_.latency_percentile > 0};
+  }
+  void after_closed_record(std::uint64_t epoch, CallFlags call, bool window_moved);
   // trip_reason: why the breaker should open now, or nullptr. Updates window_armed_.
   const char* trip_reason();
   WindowTotals window_totals(time::Instant now) const;
@@ -211,7 +240,7 @@ class CircuitBreaker {
 
   // The rest REQUIRES mutex_ held.
   Permit acquire_probe(time::Instant now);
-  void on_record_half_open(Outcome outcome, bool slow);
+  void on_record_half_open(Outcome outcome, CallFlags call);
   void transition(BreakerState to, std::string_view reason);
   void enter_open(std::string_view reason);
   void cancel_timers();
@@ -219,7 +248,8 @@ class CircuitBreaker {
 
   Permit reject(BreakerState state);
   void report(std::string_view what, std::span<const observe::Attribute> attributes);
-  void report_outcome(Outcome outcome, bool slow, time::Duration duration);
+  // report_outcome: REQUIRES events_ != nullptr.
+  void report_outcome(Outcome outcome, CallFlags call, time::Duration duration);
 
   const std::string name_;
   const CircuitBreakerConfig config_;
@@ -238,7 +268,7 @@ class CircuitBreaker {
   // does, every recorded call is judged, since any call may bring it to the minimum.
   std::atomic<bool> window_armed_{false};
   std::atomic<std::uint64_t> transitions_{0};
-  std::array<Shard, kShards> shards_;
+  std::array<Shard, kThreadShards> shards_;
 
   mutable std::mutex mutex_;
   // Guarded by mutex_: trips since the breaker last closed, HALF_OPEN probes handed out

@@ -38,10 +38,22 @@ Status CircuitBreakerConfig::validate() const {
     return Status::invalid_argument(
         "slow_call_rate_threshold_percent needs slow_call_duration_threshold to say which calls are slow");
   }
-  if (failure_threshold == 0 && failure_rate_threshold_percent == 0 && slow_call_rate_threshold_percent == 0) {
+  if (!is_percent_or_off(latency_percentile)) {
+    return Status::invalid_argument("latency_percentile must be in (0, 100], or 0 for off; got " +
+                                    number(latency_percentile));
+  }
+  if (latency_percentile_threshold < time::Duration::zero()) {
+    return Status::invalid_argument("latency_percentile_threshold must not be negative; got " +
+                                    millis(latency_percentile_threshold));
+  }
+  if (latency_percentile > 0 && latency_percentile_threshold == time::Duration::zero()) {
+    return Status::invalid_argument("latency_percentile needs latency_percentile_threshold to compare it with");
+  }
+  if (failure_threshold == 0 && failure_rate_threshold_percent == 0 && slow_call_rate_threshold_percent == 0 &&
+      latency_percentile == 0) {
     return Status::invalid_argument(
-        "no trip condition: set failure_threshold, failure_rate_threshold_percent or "
-        "slow_call_rate_threshold_percent");
+        "no trip condition: set failure_threshold, failure_rate_threshold_percent, "
+        "slow_call_rate_threshold_percent or latency_percentile");
   }
   if (window_size == 0) return Status::invalid_argument("window_size must be at least 1");
   if (window_kind == WindowKind::kCountBased && minimum_calls > window_size) {

@@ -54,6 +54,12 @@ struct CircuitBreakerConfig {
   // whenever the duration threshold is set, even with this rate off.
   double slow_call_rate_threshold_percent = 0;
   time::Duration slow_call_duration_threshold = time::Duration::zero();
+  // latency_percentile: trip when this percentile (in (0, 100]) of the window's call
+  // durations exceeds latency_percentile_threshold, e.g. p99 over 500 ms. Judged
+  // exactly, by counting the calls over the threshold: the p-th percentile of n calls
+  // exceeds it when more than n - ceil(p/100 * n) calls do.
+  double latency_percentile = 0;
+  time::Duration latency_percentile_threshold = time::Duration::zero();
   // The window the rates are judged over: the last window_size calls or seconds.
   WindowKind window_kind = WindowKind::kCountBased;
   std::uint32_t window_size = 100;
@@ -72,7 +78,8 @@ struct CircuitBreakerConfig {
 
   // ---- HALF_OPEN
   // permitted_calls_in_half_open: probes admitted; all must succeed to close. A probe
-  // that fails (or is slow, when slow calls are counted) re-opens at once.
+  // that fails, or is slower than a slow-call or latency-percentile threshold, re-opens
+  // at once.
   std::uint32_t permitted_calls_in_half_open = 1;
   // max_wait_in_half_open: re-open if the probes have not all finished by then (0: wait
   // for them indefinitely).

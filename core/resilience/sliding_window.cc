@@ -7,9 +7,12 @@
 namespace sluice::resilience {
 namespace {
 
-constexpr std::uint8_t kFailureBit = 1;
-constexpr std::uint8_t kSlowBit = 2;
-constexpr std::uint8_t kRecordedBit = 4;
+void add(WindowTotals& totals, CallFlags call) {
+  ++totals.calls;
+  totals.failures += call.failure ? 1 : 0;
+  totals.slow += call.slow ? 1 : 0;
+  totals.over_latency_threshold += call.over_latency_threshold ? 1 : 0;
+}
 
 std::int64_t second_of(time::Instant now) {
   return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -32,28 +35,12 @@ SlidingWindow::SlidingWindow(WindowKind kind, std::uint32_t size) : kind_(kind),
   }
 }
 
-bool SlidingWindow::record(time::Instant now, bool failure, bool slow) {
-  if (kind_ == WindowKind::kCountBased) {
-    std::uint8_t& slot = ring_[next_];
-    if (slot & kRecordedBit) {
-      --ring_totals_.calls;
-      ring_totals_.failures -= (slot & kFailureBit) ? 1 : 0;
-      ring_totals_.slow -= (slot & kSlowBit) ? 1 : 0;
-    }
-    slot = kRecordedBit | (failure ? kFailureBit : 0) | (slow ? kSlowBit : 0);
-    ++ring_totals_.calls;
-    ring_totals_.failures += failure ? 1 : 0;
-    ring_totals_.slow += slow ? 1 : 0;
-    next_ = (next_ + 1) % size_;
-    return false;
-  }
+bool SlidingWindow::record_in_bucket(time::Instant now, CallFlags call) {
   const std::int64_t second = second_of(now);
   Bucket& bucket = buckets_[bucket_index(second, size_)];
   const bool new_second = bucket.second != second;
   if (new_second) bucket = Bucket{second, {}};
-  ++bucket.totals.calls;
-  bucket.totals.failures += failure ? 1 : 0;
-  bucket.totals.slow += slow ? 1 : 0;
+  add(bucket.totals, call);
   return new_second;
 }
 
@@ -66,6 +53,7 @@ WindowTotals SlidingWindow::totals(time::Instant now) const {
       sum.calls += bucket.totals.calls;
       sum.failures += bucket.totals.failures;
       sum.slow += bucket.totals.slow;
+      sum.over_latency_threshold += bucket.totals.over_latency_threshold;
     }
   }
   return sum;

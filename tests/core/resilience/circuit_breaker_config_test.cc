@@ -41,8 +41,14 @@ TEST(CircuitBreakerConfigTest, EachInvalidFieldHasItsOwnClearError) {
       {"slow rate without duration", [](auto& c) { c.slow_call_rate_threshold_percent = 50; },
        "slow_call_rate_threshold_percent needs slow_call_duration_threshold to say which calls are slow"},
       {"no trip condition", [](auto& c) { c.failure_threshold = 0; },
-       "no trip condition: set failure_threshold, failure_rate_threshold_percent or "
-       "slow_call_rate_threshold_percent"},
+       "no trip condition: set failure_threshold, failure_rate_threshold_percent, "
+       "slow_call_rate_threshold_percent or latency_percentile"},
+      {"percentile above 100", [](auto& c) { c.latency_percentile = 101; },
+       "latency_percentile must be in (0, 100], or 0 for off; got 101"},
+      {"negative latency threshold", [](auto& c) { c.latency_percentile_threshold = milliseconds(-3); },
+       "latency_percentile_threshold must not be negative; got -3 ms"},
+      {"percentile without threshold", [](auto& c) { c.latency_percentile = 99; },
+       "latency_percentile needs latency_percentile_threshold to compare it with"},
       {"empty window", [](auto& c) { c.window_size = 0; }, "window_size must be at least 1"},
       {"minimum beyond window", [](auto& c) { c.window_size = 5, c.minimum_calls = 6; },
        "minimum_calls (6) cannot exceed a count-based window_size (5): no rate would ever be judged"},

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -163,6 +164,46 @@ TEST(CircuitBreakerTest, SlowCallRateTrips) {
             "breaker.state_changed from=CLOSED to=OPEN reason=slow_call_rate");
 }
 
+TEST(CircuitBreakerTest, TripsWhenTheLatencyPercentileExceedsItsThreshold) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config;
+  config.latency_percentile = 90;
+  config.latency_percentile_threshold = milliseconds(500);
+  config.window_size = 20;
+  config.minimum_calls = 20;
+  EventRecorder events;
+  CircuitBreaker breaker("inventory", config, clock, &events);
+
+  // p90 of 20 calls is the 18th fastest: 2 calls over 500 ms leave it under.
+  for (int i = 0; i < 18; ++i) call(breaker, Outcome::kSuccess, milliseconds(100));
+  call(breaker, Outcome::kSuccess, milliseconds(900));
+  call(breaker, Outcome::kSuccess, milliseconds(900));
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  EXPECT_LE(breaker.stats().latency_p90, milliseconds(500));
+
+  call(breaker, Outcome::kSuccess, milliseconds(900));  // 3 of the last 20: p90 > 500 ms
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(events.with_prefix("breaker.state_changed").back(),
+            "breaker.state_changed from=CLOSED to=OPEN reason=latency_percentile");
+}
+
+TEST(CircuitBreakerTest, StatsReportLatencyPercentilesOfRecordedCalls) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1000), clock);
+  for (int i = 1; i <= 1000; ++i) call(breaker, Outcome::kSuccess, milliseconds(i));
+  call(breaker, Outcome::kIgnored, std::chrono::hours(1));  // ignored calls say nothing of latency
+  const CircuitBreakerStats stats = breaker.stats();
+  EXPECT_EQ(stats.latency_count, 1000u);
+  auto near = [](time::Duration actual, double expected_ms) {
+    return std::abs(std::chrono::duration<double, std::milli>(actual).count() / expected_ms - 1) < 0.032;
+  };
+  EXPECT_TRUE(near(stats.latency_p50, 500));
+  EXPECT_TRUE(near(stats.latency_p90, 900));
+  EXPECT_TRUE(near(stats.latency_p99, 990));
+  EXPECT_TRUE(near(stats.latency_p999, 999));
+  EXPECT_EQ(breaker.latency_histogram().count(), 1000u);
+}
+
 TEST(CircuitBreakerTest, DurationsAreMeasuredOnTheClockWhenNotGiven) {
   time::ManualClock clock;
   CircuitBreakerConfig config = consecutive(100);
@@ -318,6 +359,16 @@ TEST(CircuitBreakerTest, ASlowProbeReopens) {
   config.slow_call_duration_threshold = milliseconds(200);
   CircuitBreaker breaker("inventory", config, clock);
   half_open(breaker, clock).record(Outcome::kSuccess, milliseconds(201));
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+}
+
+TEST(CircuitBreakerTest, AProbeOverTheLatencyThresholdReopens) {
+  time::ManualClock clock;
+  CircuitBreakerConfig config = consecutive(1);
+  config.latency_percentile = 99;
+  config.latency_percentile_threshold = milliseconds(300);
+  CircuitBreaker breaker("inventory", config, clock);
+  half_open(breaker, clock).record(Outcome::kSuccess, milliseconds(301));
   EXPECT_EQ(breaker.state(), BreakerState::kOpen);
 }
 

@@ -12,15 +12,15 @@ using time::Instant;
 TEST(SlidingWindowTest, CountBasedKeepsTheLastNCalls) {
   SlidingWindow window(WindowKind::kCountBased, 4);
   const Instant now;
-  window.record(now, /*failure=*/true, /*slow=*/true);
-  window.record(now, true, false);
-  window.record(now, false, false);
+  window.record(now, {.failure = true, .slow = true});
+  window.record(now, {.failure = true, .slow = false});
+  window.record(now, {.failure = false, .slow = false});
   EXPECT_EQ(window.totals(now).calls, 3u);
   EXPECT_EQ(window.totals(now).failures, 2u);
   EXPECT_EQ(window.totals(now).slow, 1u);
 
-  window.record(now, false, false);  // full: 4 calls
-  window.record(now, false, false);  // pushes out the first (failed, slow) call
+  window.record(now, {.failure = false, .slow = false});  // full: 4 calls
+  window.record(now, {.failure = false, .slow = false});  // pushes out the first (failed, slow) call
   const WindowTotals totals = window.totals(now);
   EXPECT_EQ(totals.calls, 4u);
   EXPECT_EQ(totals.failures, 1u);
@@ -30,15 +30,15 @@ TEST(SlidingWindowTest, CountBasedKeepsTheLastNCalls) {
 
 TEST(SlidingWindowTest, CountBasedIgnoresTime) {
   SlidingWindow window(WindowKind::kCountBased, 2);
-  window.record(Instant(), true, false);
+  window.record(Instant(), {.failure = true, .slow = false});
   EXPECT_EQ(window.totals(Instant(seconds(3600))).failures, 1u);
 }
 
 TEST(SlidingWindowTest, TimeBasedDropsWholeSecondsAsTheyAge) {
   SlidingWindow window(WindowKind::kTimeBased, 3);  // the last 3 seconds
-  window.record(Instant(milliseconds(100)), true, false);   // second 0
-  window.record(Instant(milliseconds(1500)), false, false);  // second 1
-  window.record(Instant(milliseconds(2999)), false, true);   // second 2
+  window.record(Instant(milliseconds(100)), {.failure = true, .slow = false});   // second 0
+  window.record(Instant(milliseconds(1500)), {.failure = false, .slow = false});  // second 1
+  window.record(Instant(milliseconds(2999)), {.failure = false, .slow = true});   // second 2
   EXPECT_EQ(window.totals(Instant(milliseconds(2999))).calls, 3u);
 
   // At 3.0 s second 0 has left the window; its failure goes with it.
@@ -53,8 +53,8 @@ TEST(SlidingWindowTest, TimeBasedDropsWholeSecondsAsTheyAge) {
 
 TEST(SlidingWindowTest, TimeBasedReusesABucketForItsNextSecond) {
   SlidingWindow window(WindowKind::kTimeBased, 2);
-  window.record(Instant(seconds(0)), true, false);
-  window.record(Instant(seconds(2)), false, false);  // same bucket index, two seconds on
+  window.record(Instant(seconds(0)), {.failure = true, .slow = false});
+  window.record(Instant(seconds(2)), {.failure = false, .slow = false});  // same bucket index, two seconds on
   const WindowTotals totals = window.totals(Instant(seconds(2)));
   EXPECT_EQ(totals.calls, 1u);
   EXPECT_EQ(totals.failures, 0u);
@@ -63,12 +63,25 @@ TEST(SlidingWindowTest, TimeBasedReusesABucketForItsNextSecond) {
 TEST(SlidingWindowTest, ClearForgetsEverything) {
   for (WindowKind kind : {WindowKind::kCountBased, WindowKind::kTimeBased}) {
     SlidingWindow window(kind, 5);
-    window.record(Instant(), true, true);
+    window.record(Instant(), {.failure = true, .slow = true});
     window.clear();
     EXPECT_EQ(window.totals(Instant()).calls, 0u);
-    window.record(Instant(), false, false);
+    window.record(Instant(), {.failure = false, .slow = false});
     EXPECT_EQ(window.totals(Instant()).calls, 1u);
     EXPECT_EQ(window.totals(Instant()).failures, 0u);
+  }
+}
+
+TEST(SlidingWindowTest, CountsCallsOverTheLatencyThresholdLikeTheOtherFlags) {
+  for (WindowKind kind : {WindowKind::kCountBased, WindowKind::kTimeBased}) {
+    SlidingWindow window(kind, 2);
+    window.record(Instant(), {.over_latency_threshold = true});
+    window.record(Instant(), {});
+    EXPECT_EQ(window.totals(Instant()).over_latency_threshold, 1u);
+    if (kind == WindowKind::kCountBased) {
+      window.record(Instant(), {});  // pushes the slow one out
+      EXPECT_EQ(window.totals(Instant()).over_latency_threshold, 0u);
+    }
   }
 }
 
