@@ -3,19 +3,10 @@
 #include <cmath>
 #include <string>
 
+#include "core/base/format.h"
+
 namespace sluice::resilience {
 namespace {
-
-std::string number(double value) {
-  std::string text = std::to_string(value);
-  text.erase(text.find_last_not_of('0') + 1);
-  if (!text.empty() && text.back() == '.') text.pop_back();
-  return text;
-}
-
-std::string millis(time::Duration d) {
-  return number(std::chrono::duration<double, std::milli>(d).count()) + " ms";
-}
 
 bool is_percent_or_off(double value) { return value == 0 || (value > 0 && value <= 100); }
 
@@ -24,15 +15,15 @@ bool is_percent_or_off(double value) { return value == 0 || (value > 0 && value 
 Status CircuitBreakerConfig::validate() const {
   if (!is_percent_or_off(failure_rate_threshold_percent)) {
     return Status::invalid_argument("failure_rate_threshold_percent must be in (0, 100], or 0 for off; got " +
-                                    number(failure_rate_threshold_percent));
+                                    format_number(failure_rate_threshold_percent));
   }
   if (!is_percent_or_off(slow_call_rate_threshold_percent)) {
     return Status::invalid_argument("slow_call_rate_threshold_percent must be in (0, 100], or 0 for off; got " +
-                                    number(slow_call_rate_threshold_percent));
+                                    format_number(slow_call_rate_threshold_percent));
   }
   if (slow_call_duration_threshold < time::Duration::zero()) {
     return Status::invalid_argument("slow_call_duration_threshold must not be negative; got " +
-                                    millis(slow_call_duration_threshold));
+                                    format_millis(slow_call_duration_threshold));
   }
   if (slow_call_rate_threshold_percent > 0 && slow_call_duration_threshold == time::Duration::zero()) {
     return Status::invalid_argument(
@@ -40,11 +31,11 @@ Status CircuitBreakerConfig::validate() const {
   }
   if (!is_percent_or_off(latency_percentile)) {
     return Status::invalid_argument("latency_percentile must be in (0, 100], or 0 for off; got " +
-                                    number(latency_percentile));
+                                    format_number(latency_percentile));
   }
   if (latency_percentile_threshold < time::Duration::zero()) {
     return Status::invalid_argument("latency_percentile_threshold must not be negative; got " +
-                                    millis(latency_percentile_threshold));
+                                    format_millis(latency_percentile_threshold));
   }
   if (latency_percentile > 0 && latency_percentile_threshold == time::Duration::zero()) {
     return Status::invalid_argument("latency_percentile needs latency_percentile_threshold to compare it with");
@@ -62,28 +53,28 @@ Status CircuitBreakerConfig::validate() const {
                                     "): no rate would ever be judged");
   }
   if (wait_in_open <= time::Duration::zero()) {
-    return Status::invalid_argument("wait_in_open must be positive; got " + millis(wait_in_open));
+    return Status::invalid_argument("wait_in_open must be positive; got " + format_millis(wait_in_open));
   }
   if (!std::isfinite(open_backoff_multiplier) || open_backoff_multiplier < 1) {
     return Status::invalid_argument("open_backoff_multiplier must be at least 1; got " +
-                                    number(open_backoff_multiplier));
+                                    format_number(open_backoff_multiplier));
   }
   if (max_wait_in_open < time::Duration::zero()) {
-    return Status::invalid_argument("max_wait_in_open must not be negative; got " + millis(max_wait_in_open));
+    return Status::invalid_argument("max_wait_in_open must not be negative; got " + format_millis(max_wait_in_open));
   }
   if (open_backoff_multiplier > 1 && max_wait_in_open == time::Duration::zero()) {
     return Status::invalid_argument("open_backoff_multiplier above 1 needs max_wait_in_open as its cap");
   }
   if (max_wait_in_open != time::Duration::zero() && max_wait_in_open < wait_in_open) {
-    return Status::invalid_argument("max_wait_in_open (" + millis(max_wait_in_open) +
-                                    ") cannot be shorter than wait_in_open (" + millis(wait_in_open) + ")");
+    return Status::invalid_argument("max_wait_in_open (" + format_millis(max_wait_in_open) +
+                                    ") cannot be shorter than wait_in_open (" + format_millis(wait_in_open) + ")");
   }
   if (permitted_calls_in_half_open == 0) {
     return Status::invalid_argument("permitted_calls_in_half_open must be at least 1: with none the breaker could never close");
   }
   if (max_wait_in_half_open < time::Duration::zero()) {
     return Status::invalid_argument("max_wait_in_half_open must not be negative; got " +
-                                    millis(max_wait_in_half_open));
+                                    format_millis(max_wait_in_half_open));
   }
   return Status();
 }
