@@ -6,7 +6,7 @@ namespace sluice::resilience {
 namespace {
 
 using Done = Pipeline::Done;
-using Operation = Pipeline::Operation;
+using Next = Pipeline::Next;
 
 // Calls the wrapped `done` at most once, whichever of several paths gets there first.
 class Once {
@@ -30,10 +30,10 @@ class RetryStage : public Pipeline::Stage {
  public:
   RetryStage(Retry& retry, time::Scheduler& scheduler) : retry_(retry), scheduler_(scheduler) {}
 
-  void run(const Operation& inner, Done done) override {
+  void run(const Next& inner, Done done) override {
     struct Call {
       RetryState state;
-      Operation inner;
+      Next inner;
       Done done;
     };
     auto call = std::make_shared<Call>(Call{retry_.start(), inner, std::move(done)});
@@ -63,7 +63,7 @@ class BreakerStage : public Pipeline::Stage {
  public:
   explicit BreakerStage(CircuitBreaker& breaker) : breaker_(breaker) {}
 
-  void run(const Operation& inner, Done done) override {
+  void run(const Next& inner, Done done) override {
     CircuitBreaker::Permit permit = breaker_.try_acquire();
     if (!permit) return done(CallResult::failure(/*retryable=*/false, "breaker_open"));
     auto held = std::make_shared<CircuitBreaker::Permit>(std::move(permit));
@@ -81,7 +81,7 @@ class BulkheadStage : public Pipeline::Stage {
  public:
   explicit BulkheadStage(Bulkhead& bulkhead) : bulkhead_(bulkhead) {}
 
-  void run(const Operation& inner, Done done) override {
+  void run(const Next& inner, Done done) override {
     bulkhead_.enter([inner, done = std::move(done)](Bulkhead::Permit permit, std::string_view rejected_because) {
       if (!permit) return done(CallResult::failure(/*retryable=*/true, "bulkhead_" + std::string(rejected_because)));
       auto held = std::make_shared<Bulkhead::Permit>(std::move(permit));
@@ -100,7 +100,7 @@ class TimeoutStage : public Pipeline::Stage {
  public:
   explicit TimeoutStage(TimeLimiter& limiter) : limiter_(limiter) {}
 
-  void run(const Operation& inner, Done done) override {
+  void run(const Next& inner, Done done) override {
     const Once once(std::move(done));
     auto call = std::make_shared<TimeLimiter::Call>(
         limiter_.start([once] { once(CallResult::failure(/*retryable=*/true, "timeout")); }));
@@ -117,7 +117,7 @@ class RateLimitStage : public Pipeline::Stage {
  public:
   explicit RateLimitStage(RateLimiter& limiter) : limiter_(limiter) {}
 
-  void run(const Operation& inner, Done done) override {
+  void run(const Next& inner, Done done) override {
     if (!limiter_.try_acquire()) return done(CallResult::failure(/*retryable=*/true, "rate_limited"));
     inner(std::move(done));
   }
@@ -152,18 +152,13 @@ Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages)
     : stages_(std::make_shared<const std::vector<std::unique_ptr<Stage>>>(std::move(stages))) {}
 
 void Pipeline::execute(Operation operation, Done on_result) const {
-  run_from(stages_, 0, std::make_shared<const Operation>(std::move(operation)), Once(std::move(on_result)));
+  Next(stages_, 0, std::make_shared<const Operation>(std::move(operation)))(Once(std::move(on_result)));
 }
 
-void Pipeline::run_from(const Stages& stages, std::size_t stage, std::shared_ptr<const Operation> operation,
-                        Done done) {
-  if (stage == stages->size()) return (*operation)(std::move(done));
-  // What the stage wraps: the stages inside it, then the operation. It holds the
-  // stages, not the Pipeline, so calls outlive a moved-from Pipeline.
-  const Operation inner = [stages, stage, operation](Done inner_done) {
-    run_from(stages, stage + 1, operation, std::move(inner_done));
-  };
-  (*stages)[stage]->run(inner, std::move(done));
+void Pipeline::Next::operator()(Done done) const {
+  if (index_ == stages_->size()) return (*operation_)(std::move(done));
+  // The stage holds the stages, not the Pipeline, so calls outlive a moved-from one.
+  (*stages_)[index_]->run(Next(stages_, index_ + 1, operation_), std::move(done));
 }
 
 }  // namespace sluice::resilience

@@ -63,12 +63,32 @@ class Pipeline {
   // Operation: starts one attempt; calls `done` exactly once.
   using Operation = std::function<void(Done done)>;
 
+  class Stage;
+  using Stages = std::shared_ptr<const std::vector<std::unique_ptr<Stage>>>;
+
+  // Next: what a stage wraps, the stages inside it and then the operation. Cheap to
+  // copy (two shared pointers and an index), so stages keep it in their callbacks.
+  class Next {
+   public:
+    // operator(): starts what is inside; `done` is called exactly once.
+    void operator()(Done done) const;
+
+   private:
+    friend class Pipeline;
+    Next(Stages stages, std::size_t index, std::shared_ptr<const Operation> operation)
+        : stages_(std::move(stages)), index_(index), operation_(std::move(operation)) {}
+
+    Stages stages_;
+    std::size_t index_;
+    std::shared_ptr<const Operation> operation_;
+  };
+
   // Stage: one policy around everything inside it.
   class Stage {
    public:
     virtual ~Stage() = default;
     // run: runs `inner` under this policy and calls `done` exactly once.
-    virtual void run(const Operation& inner, Done done) = 0;
+    virtual void run(const Next& inner, Done done) = 0;
   };
 
   class Builder {
@@ -92,13 +112,9 @@ class Pipeline {
   void execute(Operation operation, Done on_result) const;
 
  private:
-  // Shared: a Pipeline may be moved while calls it started are still running.
-  using Stages = std::shared_ptr<const std::vector<std::unique_ptr<Stage>>>;
-
   explicit Pipeline(std::vector<std::unique_ptr<Stage>> stages);
-  static void run_from(const Stages& stages, std::size_t stage, std::shared_ptr<const Operation> operation,
-                       Done done);
 
+  // Shared: a Pipeline may be moved while calls it started are still running.
   Stages stages_;
 };
 

@@ -2,7 +2,9 @@
 // std::mutex (the straightforward thread-safe port), in the same run:
 //   closed: try_acquire() + record(success), 1 and 2 threads
 //   open:   a rejected try_acquire()
-// allocs_per_call counts heap allocations inside the timed loop (zero is the target).
+//   pipeline: retry ∘ breaker ∘ bulkhead ∘ timeout vs the same policies wired by hand
+// allocs_per_call counts heap allocations inside the timed loop (zero is the target
+// for the breaker; the pipeline's type-erased callbacks allocate, and say how much).
 // Report ratios (ours / peer); absolute times drift on a shared machine. Both sides
 // read the same never-moving clock, so the figures are the breakers' own cost.
 #include <benchmark/benchmark.h>
@@ -10,9 +12,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
+#include <memory>
 #include <new>
+#include <string_view>
 
 #include "core/resilience/circuit_breaker.h"
+#include "core/resilience/pipeline.h"
+#include "core/time/virtual_time.h"
 #include "core/time/manual_clock.h"
 
 namespace {
@@ -162,5 +168,60 @@ void BM_LatencyHistogram_Record(benchmark::State& state) {
   benchmark::DoNotOptimize(histogram.count());
 }
 BENCHMARK(BM_LatencyHistogram_Record);
+
+// ---- A full pipeline: retry ∘ breaker ∘ bulkhead ∘ timeout around an operation that
+// succeeds at once, on virtual time (the bulkhead answers through the scheduler).
+// The peer wires the same four policies by hand for one call: the ratio is the cost of
+// composing them.
+
+struct PipelineParts {
+  sluice::time::VirtualTime time;
+  sluice::resilience::Retry retry{sluice::resilience::RetryConfig{}, sluice::time::Prng(1)};
+  CircuitBreaker breaker{"bench", realistic_config(), time};
+  sluice::resilience::Bulkhead bulkhead{"bench", {.max_concurrent_calls = 10, .max_queued_calls = 10}, time};
+  sluice::resilience::TimeLimiter timeout{time, std::chrono::seconds(1)};
+};
+
+void BM_Pipeline_RetryBreakerBulkheadTimeout(benchmark::State& state) {
+  PipelineParts parts;
+  using sluice::resilience::CallResult;
+  using sluice::resilience::Pipeline;
+  const Pipeline pipeline =
+      Pipeline::Builder(parts.time).retry(parts.retry).breaker(parts.breaker).bulkhead(parts.bulkhead).timeout(parts.timeout).build();
+  const Pipeline::Operation operation = [](Pipeline::Done done) { done(CallResult::success()); };
+  std::int64_t succeeded = 0;
+  const std::uint64_t before = allocations;
+  for (auto _ : state) {
+    pipeline.execute(operation, [&succeeded](const CallResult& r) { succeeded += r.outcome == Outcome::kSuccess; });
+    parts.time.run_next();
+  }
+  report_allocations(state, before);
+  if (succeeded != static_cast<std::int64_t>(state.iterations())) state.SkipWithError("a call did not succeed");
+}
+BENCHMARK(BM_Pipeline_RetryBreakerBulkheadTimeout);
+
+void BM_Peer_HandWired_RetryBreakerBulkheadTimeout(benchmark::State& state) {
+  PipelineParts parts;
+  std::int64_t succeeded = 0;
+  const std::uint64_t before = allocations;
+  for (auto _ : state) {
+    sluice::resilience::RetryState attempts = parts.retry.start();
+    benchmark::DoNotOptimize(attempts);
+    CircuitBreaker::Permit permit = parts.breaker.try_acquire();
+    if (!permit) continue;
+    auto held = std::make_shared<CircuitBreaker::Permit>(std::move(permit));
+    parts.bulkhead.enter([&, held](sluice::resilience::Bulkhead::Permit slot, std::string_view) {
+      if (!slot) return;
+      sluice::resilience::TimeLimiter::Call call = parts.timeout.start([] {});
+      const bool on_time = call.finish();  // the operation succeeded at once
+      held->record(on_time ? Outcome::kSuccess : Outcome::kFailure);
+      succeeded += on_time;
+    });
+    parts.time.run_next();
+  }
+  report_allocations(state, before);
+  if (succeeded != static_cast<std::int64_t>(state.iterations())) state.SkipWithError("a call did not succeed");
+}
+BENCHMARK(BM_Peer_HandWired_RetryBreakerBulkheadTimeout);
 
 }  // namespace
