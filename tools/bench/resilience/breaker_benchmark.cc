@@ -3,6 +3,7 @@
 //   closed: try_acquire() + record(success), 1 and 2 threads
 //   open:   a rejected try_acquire()
 //   pipeline: retry ∘ breaker ∘ bulkhead ∘ timeout vs the same policies wired by hand
+//   outlier:  a least-request pick among 100 hosts vs filtering them on every pick
 // allocs_per_call counts heap allocations inside the timed loop (zero is the target
 // for the breaker; the pipeline's type-erased callbacks allocate, and say how much).
 // Report ratios (ours / peer); absolute times drift on a shared machine. Both sides
@@ -14,9 +15,12 @@
 #include <mutex>
 #include <memory>
 #include <new>
+#include <string>
+#include <vector>
 #include <string_view>
 
 #include "core/resilience/circuit_breaker.h"
+#include "core/resilience/outlier_detector.h"
 #include "core/resilience/pipeline.h"
 #include "core/time/virtual_time.h"
 #include "core/time/manual_clock.h"
@@ -223,5 +227,52 @@ void BM_Peer_HandWired_RetryBreakerBulkheadTimeout(benchmark::State& state) {
   if (succeeded != static_cast<std::int64_t>(state.iterations())) state.SkipWithError("a call did not succeed");
 }
 BENCHMARK(BM_Peer_HandWired_RetryBreakerBulkheadTimeout);
+
+// ---- Outlier detection: a pick among 100 endpoints, 10 of them ejected. The peer is
+// the naive way: filter the hosts in service on every pick.
+
+std::unique_ptr<sluice::resilience::OutlierDetector> detector_with_ten_ejected(sluice::time::VirtualTime& time) {
+  std::vector<std::string> endpoints;
+  for (int i = 0; i < 100; ++i) endpoints.push_back("10.0.0." + std::to_string(i) + ":3000");
+  sluice::resilience::OutlierDetectionConfig config;
+  config.consecutive_5xx = 1;
+  config.max_ejection_percent = 50;
+  auto detector = std::make_unique<sluice::resilience::OutlierDetector>(endpoints, config, time, sluice::time::Prng(1));
+  for (std::size_t h = 0; h < 100; h += 10) detector->record(h, 503);
+  return detector;
+}
+
+void BM_Outlier_PickLeastRequest_100Hosts(benchmark::State& state) {
+  sluice::time::VirtualTime time;
+  auto detector = detector_with_ten_ejected(time);
+  const std::uint64_t before = allocations;
+  for (auto _ : state) benchmark::DoNotOptimize(detector->pick_least_request());
+  report_allocations(state, before);
+}
+BENCHMARK(BM_Outlier_PickLeastRequest_100Hosts);
+
+void BM_Outlier_PickRoundRobin_100Hosts(benchmark::State& state) {
+  sluice::time::VirtualTime time;
+  auto detector = detector_with_ten_ejected(time);
+  for (auto _ : state) benchmark::DoNotOptimize(detector->pick_round_robin());
+}
+BENCHMARK(BM_Outlier_PickRoundRobin_100Hosts);
+
+void BM_Peer_FilterEachPick_LeastRequest_100Hosts(benchmark::State& state) {
+  std::vector<bool> ejected(100);
+  std::vector<std::uint32_t> in_flight(100);
+  for (std::size_t h = 0; h < 100; h += 10) ejected[h] = true;
+  sluice::time::Prng prng(1);
+  for (auto _ : state) {
+    std::vector<std::size_t> in_service;
+    for (std::size_t h = 0; h < 100; ++h) {
+      if (!ejected[h]) in_service.push_back(h);
+    }
+    const std::size_t a = in_service[prng.uniform_below(in_service.size())];
+    const std::size_t b = in_service[prng.uniform_below(in_service.size())];
+    benchmark::DoNotOptimize(in_flight[b] < in_flight[a] ? b : a);
+  }
+}
+BENCHMARK(BM_Peer_FilterEachPick_LeastRequest_100Hosts);
 
 }  // namespace
