@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include "core/base/check.h"
+#include "core/base/duration_text.h"
+#include "core/config/json_fields.h"
 #include "core/base/thread_shard.h"
 
 namespace sluice::resilience {
@@ -379,6 +382,73 @@ observe::LatencyHistogram CircuitBreaker::latency_histogram() const {
     if (shard.latency) merged.merge_from(shard.latency->histogram);
   }
   return merged;
+}
+
+nlohmann::json CircuitBreaker::export_state() const {
+  std::lock_guard lock(mutex_);
+  const BreakerState state = this->state();
+  const time::Duration in_state =
+      clock_.now() - time::instant_from_nanos(state_entered_at_ns_.load(std::memory_order_relaxed));
+  const time::Duration wait(current_wait_in_open_ns_.load(std::memory_order_relaxed));
+  const time::Duration remaining = state == BreakerState::kOpen ? std::max(time::Duration::zero(), wait - in_state)
+                                                                : time::Duration::zero();
+  return nlohmann::json{
+      {"version", 1},
+      {"name", name_},
+      {"state", to_string(state)},
+      {"remaining_wait_in_open", format_duration(remaining)},
+      {"current_wait_in_open", format_duration(wait)},
+      {"trips_since_closed", trips_since_closed_},
+      {"failure_count", failure_count_.load(std::memory_order_relaxed)},
+  };
+}
+
+Status CircuitBreaker::import_state(const nlohmann::json& document) {
+  config::JsonFields f(document, "breaker state");
+  std::uint32_t version = 0, trips = 0, failures = 0;
+  std::string name, state_name;
+  time::Duration remaining{}, wait{};
+  f.count("version", version);
+  f.text("name", name);
+  f.text("state", state_name);
+  f.duration("remaining_wait_in_open", remaining);
+  f.duration("current_wait_in_open", wait);
+  f.count("trips_since_closed", trips);
+  f.count("failure_count", failures);
+  if (version != 1) f.fail("version", "must be 1", nlohmann::json(version));
+  std::optional<BreakerState> state;
+  for (BreakerState s : {BreakerState::kClosed, BreakerState::kOpen, BreakerState::kHalfOpen, BreakerState::kDisabled,
+                         BreakerState::kMetricsOnly, BreakerState::kForcedOpen}) {
+    if (to_string(s) == state_name) state = s;
+  }
+  if (!state) f.fail("state", "must be one of CLOSED, OPEN, HALF_OPEN, DISABLED, METRICS_ONLY, FORCED_OPEN", state_name);
+  if (remaining < time::Duration::zero() || wait < remaining) {
+    f.fail("remaining_wait_in_open", "must be from 0 to current_wait_in_open", format_duration(remaining));
+  }
+  if (Status status = f.finish(); !status.ok()) return status;
+
+  std::lock_guard lock(mutex_);
+  BreakerState to = *state == BreakerState::kHalfOpen ? BreakerState::kOpen : *state;
+  trips_since_closed_ = to == BreakerState::kOpen ? std::max<std::uint32_t>(trips, 1) : trips;
+  current_wait_in_open_ns_.store(wait.count(), std::memory_order_relaxed);
+  transition(to, "import");
+  if (to == BreakerState::kOpen) {
+    // As if it had opened (wait - remaining) ago. With nothing left, just past the
+    // wait, so that the next call probes in either half-open mode.
+    time::Duration elapsed = *state == BreakerState::kHalfOpen ? wait : wait - remaining;
+    if (elapsed >= wait) elapsed = wait + time::Duration(1);
+    state_entered_at_ns_.store(time::nanos_since_epoch(clock_.now() - elapsed), std::memory_order_relaxed);
+    if (scheduler_ != nullptr && config_.half_open_transition == HalfOpenTransition::kScheduled) {
+      const std::uint64_t epoch = epoch_of(state_word_.load(std::memory_order_relaxed));
+      open_timer_ = scheduler_->schedule_at(clock_.now() + std::max(time::Duration::zero(), wait - elapsed), [this, epoch] {
+        std::lock_guard timer_lock(mutex_);
+        open_timer_ = {};
+        if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) transition(BreakerState::kHalfOpen, "wait_over");
+      });
+    }
+  }
+  if (to == BreakerState::kClosed) failure_count_.store(failures, std::memory_order_relaxed);
+  return Status();
 }
 
 void CircuitBreaker::report(std::string_view what, std::span<const Attribute> attributes) {

@@ -87,9 +87,12 @@
 #include <type_traits>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "core/base/cache_line.h"
 #include "core/base/spin_lock.h"
 #include "core/base/thread_shard.h"
+#include "core/base/status.h"
 #include "core/observe/event.h"
 #include "core/observe/latency_histogram.h"
 #include "core/resilience/circuit_breaker_config.h"
@@ -194,6 +197,20 @@ class CircuitBreaker {
   CircuitBreakerStats stats() const;
   // latency_histogram: durations of succeeded and failed calls since construction.
   observe::LatencyHistogram latency_histogram() const;
+
+  // export_state: what a restarted process or a new replica needs to start where this
+  // one is, in clock-independent terms:
+  //   {"version": 1, "name": "inventory", "state": "OPEN", "remaining_wait_in_open": "12s",
+  //    "current_wait_in_open": "30s", "trips_since_closed": 1, "failure_count": 3}
+  // Windows and counters are not carried: rates start afresh.
+  nlohmann::json export_state() const;
+
+  // import_state: takes the state of an exported breaker (same config expected): an
+  // OPEN one stays open for its remaining wait, counted from now, and keeps its
+  // backoff; HALF_OPEN comes back as OPEN with no wait left, so the next call probes.
+  // A bad document is an error naming the field, and changes nothing. Reports a
+  // transition with reason "import".
+  Status import_state(const nlohmann::json& state);
 
  private:
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -542,6 +543,101 @@ TEST(CircuitBreakerTest, DestroyingABreakerCancelsItsTimers) {
   }
   EXPECT_EQ(time.pending_timers(), 0u);
   time.run_for(seconds(60));  // nothing fires into a destroyed breaker
+}
+
+// ---- State export and import
+
+TEST(CircuitBreakerStateTest, AnOpenBreakerRestartsOpenForWhatWasLeftOfItsWait) {
+  time::ManualClock old_clock;
+  CircuitBreaker before("inventory", consecutive(1, seconds(30)), old_clock);
+  trip(before);
+  old_clock.advance(seconds(10));
+  const nlohmann::json exported = before.export_state();
+  EXPECT_EQ(exported, nlohmann::json::parse(R"({"version": 1, "name": "inventory", "state": "OPEN",
+      "remaining_wait_in_open": "20s", "current_wait_in_open": "30s", "trips_since_closed": 1, "failure_count": 1})"));
+
+  // A new process: another clock, with another epoch.
+  time::ManualClock new_clock(time::Instant(std::chrono::hours(5)));
+  EventRecorder events;
+  CircuitBreaker after("inventory", consecutive(1, seconds(30)), new_clock, &events);
+  ASSERT_TRUE(after.import_state(exported).ok());
+  EXPECT_EQ(after.state(), BreakerState::kOpen);
+  EXPECT_EQ(events.lines.back(), "breaker.state_changed from=CLOSED to=OPEN reason=import");
+  new_clock.advance(seconds(20));
+  EXPECT_FALSE(after.try_acquire());  // exactly the rest of the wait: still open
+  new_clock.advance(nanoseconds(1));
+  EXPECT_TRUE(after.try_acquire());
+  EXPECT_EQ(after.state(), BreakerState::kHalfOpen);
+}
+
+TEST(CircuitBreakerStateTest, TheOpenBackoffCarriesAcrossARestart) {
+  CircuitBreakerConfig config = consecutive(1, seconds(10));
+  config.open_backoff_multiplier = 2;
+  config.max_wait_in_open = seconds(100);
+  time::ManualClock clock;
+  CircuitBreaker before("inventory", config, clock);
+  trip(before);
+  clock.advance(seconds(10) + nanoseconds(1));
+  call(before, Outcome::kFailure);  // second trip: 20 s
+  ASSERT_EQ(before.stats().current_wait_in_open, seconds(20));
+
+  CircuitBreaker after("inventory", config, clock);
+  ASSERT_TRUE(after.import_state(before.export_state()).ok());
+  clock.advance(seconds(20) + nanoseconds(1));
+  call(after, Outcome::kFailure);  // the probe fails: the third trip waits 40 s
+  EXPECT_EQ(after.stats().current_wait_in_open, seconds(40));
+}
+
+TEST(CircuitBreakerStateTest, HalfOpenComesBackReadyToProbeAndClosedKeepsItsCount) {
+  time::ManualClock clock;
+  CircuitBreaker half_open_one("inventory", consecutive(3, seconds(10)), clock);
+  for (int i = 0; i < 3; ++i) call(half_open_one, Outcome::kFailure);
+  clock.advance(seconds(11));
+  CircuitBreaker::Permit probe = half_open_one.try_acquire();
+  CircuitBreaker restored("inventory", consecutive(3, seconds(10)), clock);
+  ASSERT_TRUE(restored.import_state(half_open_one.export_state()).ok());
+  EXPECT_EQ(restored.state(), BreakerState::kOpen);
+  EXPECT_TRUE(restored.try_acquire());  // no wait left: the next call probes
+
+  CircuitBreaker closed("inventory", consecutive(3), clock);
+  call(closed, Outcome::kFailure);
+  call(closed, Outcome::kFailure);
+  CircuitBreaker closed_restored("inventory", consecutive(3), clock);
+  ASSERT_TRUE(closed_restored.import_state(closed.export_state()).ok());
+  call(closed_restored, Outcome::kFailure);  // the third in a row, across the restart
+  EXPECT_EQ(closed_restored.state(), BreakerState::kOpen);
+}
+
+TEST(CircuitBreakerStateTest, ScheduledModeSetsItsTimerForTheRemainingWait) {
+  time::VirtualTime time;
+  CircuitBreakerConfig config = consecutive(1, seconds(30));
+  config.half_open_transition = HalfOpenTransition::kScheduled;
+  CircuitBreaker restored("inventory", config, time);
+  ASSERT_TRUE(restored.import_state(nlohmann::json::parse(R"({"version": 1, "name": "inventory", "state": "OPEN",
+      "remaining_wait_in_open": "5s", "current_wait_in_open": "30s", "trips_since_closed": 1, "failure_count": 0})"))
+                  .ok());
+  time.run_for(seconds(5) - nanoseconds(1));
+  EXPECT_EQ(restored.state(), BreakerState::kOpen);
+  time.run_for(nanoseconds(1));
+  EXPECT_EQ(restored.state(), BreakerState::kHalfOpen);
+}
+
+TEST(CircuitBreakerStateTest, ABadDocumentIsRefusedByFieldAndChangesNothing) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(1), clock);
+  auto refuse = [&](const char* text) {
+    const Status status = breaker.import_state(nlohmann::json::parse(text));
+    EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+    EXPECT_EQ(breaker.stats().transitions, 0u);
+    return status.message();
+  };
+  EXPECT_EQ(refuse(R"({"version": 2, "state": "OPEN"})"), "breaker state.version must be 1; got 2");
+  EXPECT_EQ(refuse(R"({"version": 1, "state": "AJAR"})"),
+            "breaker state.state must be one of CLOSED, OPEN, HALF_OPEN, DISABLED, METRICS_ONLY, FORCED_OPEN; got "
+            "\"AJAR\"");
+  EXPECT_EQ(refuse(R"({"version": 1, "state": "OPEN", "remaining_wait_in_open": "40s", "current_wait_in_open": "30s"})"),
+            "breaker state.remaining_wait_in_open must be from 0 to current_wait_in_open; got \"40s\"");
+  EXPECT_EQ(refuse(R"({"version": 1, "state": "OPEN", "opened_at": 5})"), "breaker state: unknown field \"opened_at\"");
 }
 
 TEST(CircuitBreakerDeathTest, MisuseStopsLoudly) {
