@@ -76,6 +76,21 @@ void JsonFields::text(std::string_view key, std::string& out) {
   out = value->get<std::string>();
 }
 
+void JsonFields::numbers(std::string_view key, std::vector<double>& out) {
+  const json* value = take(key);
+  if (value == nullptr) return;
+  std::vector<double> numbers;
+  if (value->is_array()) {
+    for (const json& item : *value) {
+      if (!item.is_number()) return fail(key, "must be an array of numbers", *value);
+      numbers.push_back(item.get<double>());
+    }
+  } else {
+    return fail(key, "must be an array of numbers", *value);
+  }
+  out = std::move(numbers);
+}
+
 const json* JsonFields::object(std::string_view key) { return take(key); }
 
 Status JsonFields::finish() const {

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/base/status.h"
 #include "core/time/instant.h"
@@ -40,6 +41,7 @@ class JsonFields {
   void boolean(std::string_view key, bool& out);
   void duration(std::string_view key, time::Duration& out);
   void text(std::string_view key, std::string& out);
+  void numbers(std::string_view key, std::vector<double>& out);
 
   // choice: one of a fixed set of names, e.g. {{"count_based", kCountBased}, ...}.
   template <typename E>

@@ -89,6 +89,8 @@ CircuitBreaker::Permit CircuitBreaker::try_acquire() {
     const std::uint64_t word = state_word_.load(std::memory_order_acquire);
     switch (state_of(word)) {
       case BreakerState::kClosed:
+        if (ramping_.load(std::memory_order_relaxed)) return ramp_admit(word, clock_.now());
+        return Permit(this, clock_.now(), epoch_of(word));
       case BreakerState::kDisabled:
       case BreakerState::kMetricsOnly:
         return Permit(this, clock_.now(), epoch_of(word));
@@ -123,9 +125,61 @@ CircuitBreaker::Permit CircuitBreaker::reject(BreakerState state) {
   my_shard().rejected.fetch_add(1, std::memory_order_relaxed);
   if (events_ != nullptr) {
     const std::array<Attribute, 1> attributes = {{{"state", to_string(state)}}};
-    report("breaker.call_rejected", attributes);
+    // In CLOSED, a rejection is the ramp's: say which share it holds to.
+    const std::uint32_t step = ramp_step_.load(std::memory_order_relaxed);
+    const std::array<Attribute, 2> ramp_attributes = {{
+        {"state", to_string(state)},
+        {"ramp_percent", step < config_.ramp_percents.size() ? config_.ramp_percents[step] : 100.0},
+    }};
+    report("breaker.call_rejected", state == BreakerState::kClosed ? std::span<const Attribute>(ramp_attributes)
+                                                                   : std::span<const Attribute>(attributes));
   }
   return Permit();
+}
+
+CircuitBreaker::Permit CircuitBreaker::ramp_admit(std::uint64_t word, time::Instant now) {
+  const std::int64_t elapsed = time::nanos_since_epoch(now) - ramp_started_at_ns_.load(std::memory_order_relaxed);
+  const auto step = static_cast<std::size_t>(elapsed / config_.ramp_step_duration.count());
+  if (step != ramp_step_.load(std::memory_order_relaxed)) {
+    std::lock_guard lock(mutex_);
+    if (ramping_.load(std::memory_order_relaxed) && state_word_.load(std::memory_order_relaxed) == word &&
+        step > ramp_step_.load(std::memory_order_relaxed)) {
+      ramp_step_.store(static_cast<std::uint32_t>(step), std::memory_order_relaxed);
+      ramp_seen_.store(0, std::memory_order_relaxed);
+      ramp_admitted_.store(0, std::memory_order_relaxed);
+      if (step >= config_.ramp_percents.size()) ramping_.store(false, std::memory_order_relaxed);
+      report_ramp_step(step < config_.ramp_percents.size() ? config_.ramp_percents[step] : 100.0);
+    }
+  }
+  const std::uint32_t current = ramp_step_.load(std::memory_order_relaxed);
+  if (!ramping_.load(std::memory_order_relaxed) || current >= config_.ramp_percents.size()) {
+    return Permit(this, now, epoch_of(word));
+  }
+  // Error diffusion: admit while the admitted share is below the step's, so the first
+  // call goes through and the share is exact over any stretch. Two threads may both
+  // pass at once: the share can be exceeded by a call, never fall short.
+  const double percent = config_.ramp_percents[current];
+  const std::uint64_t seen = ramp_seen_.fetch_add(1, std::memory_order_relaxed) + 1;
+  const std::uint64_t admitted = ramp_admitted_.load(std::memory_order_relaxed);
+  if (static_cast<double>(admitted) * 100.0 < percent * static_cast<double>(seen)) {
+    ramp_admitted_.fetch_add(1, std::memory_order_relaxed);
+    return Permit(this, now, epoch_of(word));
+  }
+  return reject(BreakerState::kClosed);
+}
+
+void CircuitBreaker::start_ramp() {
+  ramp_started_at_ns_.store(time::nanos_since_epoch(clock_.now()), std::memory_order_relaxed);
+  ramp_step_.store(0, std::memory_order_relaxed);
+  ramp_seen_.store(0, std::memory_order_relaxed);
+  ramp_admitted_.store(0, std::memory_order_relaxed);
+  ramping_.store(true, std::memory_order_relaxed);
+  report_ramp_step(config_.ramp_percents.front());
+}
+
+void CircuitBreaker::report_ramp_step(double percent) {
+  const std::array<Attribute, 1> attributes = {{{"percent", percent}}};
+  report("breaker.ramp_step", attributes);
 }
 
 bool CircuitBreaker::wait_in_open_is_over(time::Instant now) const {
@@ -218,6 +272,7 @@ void CircuitBreaker::on_record_half_open(Outcome outcome, CallFlags call) {
   }
   if (++probes_succeeded_ == config_.permitted_calls_in_half_open) {
     transition(BreakerState::kClosed, "probes_succeeded");
+    if (!config_.ramp_percents.empty()) start_ramp();
   }
 }
 
@@ -287,6 +342,7 @@ void CircuitBreaker::enter_open(std::string_view reason) {
 
 void CircuitBreaker::transition(BreakerState to, std::string_view reason) {
   cancel_timers();
+  ramping_.store(false, std::memory_order_relaxed);  // a ramp starts only after the transition
   const std::uint64_t word = state_word_.load(std::memory_order_relaxed);
   const BreakerState from = state_of(word);
   const time::Instant now = clock_.now();
@@ -366,6 +422,10 @@ CircuitBreakerStats CircuitBreaker::stats() const {
   stats.window = window_totals(now);
   stats.failure_count = failure_count_.load(std::memory_order_relaxed);
   stats.current_wait_in_open = time::Duration(current_wait_in_open_ns_.load(std::memory_order_relaxed));
+  if (ramping_.load(std::memory_order_relaxed)) {
+    const std::uint32_t step = ramp_step_.load(std::memory_order_relaxed);
+    if (step < config_.ramp_percents.size()) stats.admission_percent = config_.ramp_percents[step];
+  }
   const observe::LatencyHistogram latency = latency_histogram();
   stats.latency_count = latency.count();
   stats.latency_p50 = latency.quantile(0.5);

@@ -24,8 +24,8 @@
 //
 //   state        | try_acquire()                   | record(outcome)                   | timers
 //   -------------+---------------------------------+-----------------------------------+-------------------------
-//   CLOSED       | admit                           | count it; a trip condition met    |
-//                |                                 |   -> OPEN                         |
+//   CLOSED       | admit (during a ramp, only the  | count it; a trip condition met    |
+//                |   step's share of calls)        |   -> OPEN                         |
 //   OPEN         | reject; on-next-call mode: the  | (no permits are out)              | scheduled mode: end of
 //                |   first call past the wait      |                                   |   the wait -> HALF_OPEN
 //                |   -> HALF_OPEN and admit        |                                   |
@@ -40,6 +40,10 @@
 //   disable(), metrics_only(), force_open(): to that state from any state.
 //   reset(): to CLOSED from any state, with the window, the counts and the open
 //            backoff cleared.
+//
+// After HALF_OPEN closes, an optional ramp (ramp_percents) admits a rising share of
+// calls for a few steps instead of snapping from one probe to full load; it reports
+// "breaker.ramp_step" (percent) at each step, 100 when it ends.
 //
 // The wait in OPEN is wait_in_open, multiplied by open_backoff_multiplier for each
 // further trip before the breaker closes again, up to max_wait_in_open. In on-next-call
@@ -127,6 +131,8 @@ struct CircuitBreakerStats {
   std::uint32_t failure_count = 0;  // what failure_threshold is compared with
   time::Duration current_wait_in_open{};
   // Durations of succeeded and failed calls since construction.
+  // admission_percent: the share of calls admitted in CLOSED (below 100 during a ramp).
+  double admission_percent = 100;
   std::uint64_t latency_count = 0;
   time::Duration latency_p50{};
   time::Duration latency_p90{};
@@ -264,6 +270,11 @@ class CircuitBreaker {
   bool half_open_wait_exceeded(time::Instant now) const;
 
   Permit reject(BreakerState state);
+  // ramp_admit: a call in CLOSED during a ramp.
+  Permit ramp_admit(std::uint64_t word, time::Instant now);
+  // REQUIRES mutex_ held.
+  void start_ramp();
+  void report_ramp_step(double percent);
   void report(std::string_view what, std::span<const observe::Attribute> attributes);
   // report_outcome: REQUIRES events_ != nullptr.
   void report_outcome(Outcome outcome, CallFlags call, time::Duration duration);
@@ -285,6 +296,12 @@ class CircuitBreaker {
   // does, every recorded call is judged, since any call may bring it to the minimum.
   std::atomic<bool> window_armed_{false};
   std::atomic<std::uint64_t> transitions_{0};
+  // The ramp after recovery; written under mutex_ except the two counters.
+  std::atomic<bool> ramping_{false};
+  std::atomic<std::int64_t> ramp_started_at_ns_{0};
+  std::atomic<std::uint32_t> ramp_step_{0};
+  std::atomic<std::uint64_t> ramp_seen_{0};
+  std::atomic<std::uint64_t> ramp_admitted_{0};
   std::array<Shard, kThreadShards> shards_;
 
   mutable std::mutex mutex_;

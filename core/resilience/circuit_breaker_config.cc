@@ -72,6 +72,17 @@ Status CircuitBreakerConfig::validate() const {
   if (permitted_calls_in_half_open == 0) {
     return Status::invalid_argument("permitted_calls_in_half_open must be at least 1: with none the breaker could never close");
   }
+  double previous = 0;
+  for (double percent : ramp_percents) {
+    if (!(percent > previous && percent < 100)) {
+      return Status::invalid_argument("ramp_percents must rise strictly, each in (0, 100); got " +
+                                      format_number(percent) + " after " + format_number(previous));
+    }
+    previous = percent;
+  }
+  if (!ramp_percents.empty() && ramp_step_duration <= time::Duration::zero()) {
+    return Status::invalid_argument("ramp_step_duration must be positive; got " + format_millis(ramp_step_duration));
+  }
   if (max_wait_in_half_open < time::Duration::zero()) {
     return Status::invalid_argument("max_wait_in_half_open must not be negative; got " +
                                     format_millis(max_wait_in_half_open));

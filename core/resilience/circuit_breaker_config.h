@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "core/base/status.h"
 #include "core/resilience/sliding_window.h"
@@ -75,6 +76,14 @@ struct CircuitBreakerConfig {
   // the wait by this (1 = always wait_in_open), up to max_wait_in_open.
   double open_backoff_multiplier = 1.0;
   time::Duration max_wait_in_open = time::Duration::zero();  // 0: no cap, only with multiplier 1
+
+  // ---- After recovery
+  // ramp_percents: when HALF_OPEN closes, admit only this share of calls at first,
+  // step by step, each step for ramp_step_duration, then all of them, e.g. {10, 25, 50}.
+  // Calls beyond the share are rejected; a trip condition met during the ramp opens
+  // the breaker as usual. Empty: full traffic at once. Each in (0, 100), increasing.
+  std::vector<double> ramp_percents;
+  time::Duration ramp_step_duration = std::chrono::seconds(10);
 
   // ---- HALF_OPEN
   // permitted_calls_in_half_open: probes admitted; all must succeed to close. A probe

@@ -59,6 +59,8 @@ Result<CircuitBreakerConfig> circuit_breaker_config_from_json(const json& object
   f.duration("max_wait_in_open", c.max_wait_in_open);
   f.count("permitted_calls_in_half_open", c.permitted_calls_in_half_open);
   f.duration("max_wait_in_half_open", c.max_wait_in_half_open);
+  f.numbers("ramp_percents", c.ramp_percents);
+  f.duration("ramp_step_duration", c.ramp_step_duration);
   return finish(f, c);
 }
 
@@ -80,6 +82,8 @@ json to_json(const CircuitBreakerConfig& c) {
       {"max_wait_in_open", format_duration(c.max_wait_in_open)},
       {"permitted_calls_in_half_open", c.permitted_calls_in_half_open},
       {"max_wait_in_half_open", format_duration(c.max_wait_in_half_open)},
+      {"ramp_percents", c.ramp_percents},
+      {"ramp_step_duration", format_duration(c.ramp_step_duration)},
   };
 }
 

@@ -428,6 +428,79 @@ TEST(CircuitBreakerTest, HalfOpenReopensWhenProbesOutlastTheMaximumWait) {
   EXPECT_EQ(lazy_breaker.state(), BreakerState::kOpen);
 }
 
+// ---- The ramp after recovery
+
+CircuitBreakerConfig ramped() {
+  CircuitBreakerConfig config = consecutive(1, seconds(10));
+  config.ramp_percents = {10, 50};
+  config.ramp_step_duration = seconds(1);
+  return config;
+}
+
+int admitted_of(CircuitBreaker& breaker, int calls) {
+  int admitted = 0;
+  for (int i = 0; i < calls; ++i) admitted += call(breaker, Outcome::kSuccess);
+  return admitted;
+}
+
+TEST(CircuitBreakerRampTest, AfterRecoveryAdmitsARisingShareStepByStep) {
+  time::ManualClock clock;
+  EventRecorder events;
+  CircuitBreaker breaker("inventory", ramped(), clock, &events);
+  half_open(breaker, clock).record(Outcome::kSuccess);
+  ASSERT_EQ(breaker.state(), BreakerState::kClosed);
+  EXPECT_EQ(events.lines.back(), "breaker.ramp_step percent=10.000000");
+  EXPECT_EQ(breaker.stats().admission_percent, 10);
+
+  EXPECT_TRUE(call(breaker, Outcome::kSuccess));  // the first call after recovery goes through
+  EXPECT_EQ(1 + admitted_of(breaker, 99), 10);    // 10% of 100
+  EXPECT_EQ(events.lines.back(), "breaker.call_rejected state=CLOSED ramp_percent=10.000000");
+
+  clock.advance(seconds(1));
+  EXPECT_EQ(admitted_of(breaker, 100), 50);
+  EXPECT_EQ(breaker.stats().admission_percent, 50);
+
+  clock.advance(seconds(1));  // the ramp is over: everything goes through
+  EXPECT_EQ(admitted_of(breaker, 100), 100);
+  EXPECT_EQ(breaker.stats().admission_percent, 100);
+  EXPECT_EQ(events.with_prefix("breaker.ramp_step"),
+            (std::vector<std::string>{"breaker.ramp_step percent=10.000000", "breaker.ramp_step percent=50.000000",
+                                      "breaker.ramp_step percent=100.000000"}));
+}
+
+TEST(CircuitBreakerRampTest, AFailureDuringTheRampOpensTheBreakerAsUsual) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", ramped(), clock);
+  half_open(breaker, clock).record(Outcome::kSuccess);
+  EXPECT_TRUE(call(breaker, Outcome::kFailure));
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  EXPECT_EQ(breaker.stats().admission_percent, 100);  // no ramp while open
+
+  // It recovers again and ramps again.
+  clock.advance(breaker.stats().current_wait_in_open + nanoseconds(1));
+  ASSERT_TRUE(call(breaker, Outcome::kSuccess));
+  EXPECT_EQ(breaker.stats().admission_percent, 10);
+}
+
+TEST(CircuitBreakerRampTest, ResetEndsTheRamp) {
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", ramped(), clock);
+  half_open(breaker, clock).record(Outcome::kSuccess);
+  breaker.reset();
+  EXPECT_EQ(admitted_of(breaker, 10), 10);
+}
+
+TEST(CircuitBreakerRampTest, RampConfigMustRiseStrictlyBelowAHundred) {
+  CircuitBreakerConfig config = consecutive(1);
+  config.ramp_percents = {25, 10};
+  EXPECT_EQ(config.validate().message(), "ramp_percents must rise strictly, each in (0, 100); got 10 after 25");
+  config.ramp_percents = {50, 100};
+  EXPECT_EQ(config.validate().message(), "ramp_percents must rise strictly, each in (0, 100); got 100 after 50");
+  config.ramp_percents = {50};
+  config.ramp_step_duration = seconds(0);
+  EXPECT_EQ(config.validate().message(), "ramp_step_duration must be positive; got 0 ms");
+}
+
 // ---- Operator states
 
 TEST(CircuitBreakerTest, DisabledAdmitsEverythingAndCountsOnlyInStats) {

@@ -62,6 +62,8 @@ TEST(ConfigJsonTest, ErrorsNameThePolicyTheFieldAndTheRule) {
   EXPECT_EQ(error(R"({"circuit_breakr": {}})"), "resilience config: unknown field \"circuit_breakr\"");
   EXPECT_EQ(error(R"({"retry": {"max_attempts": 3, "backoff": "1s"}})"), "retry: unknown field \"backoff\"");
   EXPECT_EQ(error(R"({"retry": [1]})"), "retry must be a JSON object; got [1]");
+  EXPECT_EQ(error(R"({"circuit_breaker": {"failure_threshold": 1, "ramp_percents": "10,50"}})"),
+            "circuit_breaker.ramp_percents must be an array of numbers; got \"10,50\"");
   EXPECT_EQ(error("{oops"), "malformed JSON: syntax error while parsing object key - invalid literal; "
                             "last read: '{o'; expected string literal (line 1, column 2)");
 }
@@ -73,11 +75,14 @@ TEST(ConfigJsonTest, ABreakerConfigRoundTripsThroughJson) {
   config.window_kind = WindowKind::kTimeBased;
   config.open_backoff_multiplier = 2;
   config.max_wait_in_open = 2min;
+  config.ramp_percents = {10, 25, 50};
+  config.ramp_step_duration = 5s;
   const Result<CircuitBreakerConfig> back = circuit_breaker_config_from_json(to_json(config));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(to_json(*back), to_json(config));
   EXPECT_EQ(back->failure_counting, FailureCounting::kSinceClosed);
   EXPECT_EQ(back->max_wait_in_open, 2min);
+  EXPECT_EQ(back->ramp_percents, (std::vector<double>{10, 25, 50}));
 }
 
 }  // namespace
