@@ -61,8 +61,8 @@ std::int64_t nanos(time::Duration d) { return d.count(); }
 }  // namespace
 
 CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerConfig config, const time::Clock& clock,
-                               observe::EventSink* events)
-    : name_(std::move(name)), config_(config), clock_(clock), scheduler_(nullptr), events_(events) {
+                               observe::EventSink* events, TripGuard* guard)
+    : name_(std::move(name)), config_(config), clock_(clock), scheduler_(nullptr), events_(events), guard_(guard) {
   SLUICE_CHECK(config_.validate().ok());
   SLUICE_CHECK(config_.half_open_transition == HalfOpenTransition::kOnNextCall);
   state_entered_at_ns_ = time::nanos_since_epoch(clock_.now());
@@ -70,8 +70,13 @@ CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerConfig config, co
 }
 
 CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerConfig config, time::Scheduler& scheduler,
-                               observe::EventSink* events)
-    : name_(std::move(name)), config_(config), clock_(scheduler), scheduler_(&scheduler), events_(events) {
+                               observe::EventSink* events, TripGuard* guard)
+    : name_(std::move(name)),
+      config_(config),
+      clock_(scheduler),
+      scheduler_(&scheduler),
+      events_(events),
+      guard_(guard) {
   SLUICE_CHECK(config_.validate().ok());
   state_entered_at_ns_ = time::nanos_since_epoch(clock_.now());
   for (Shard& shard : shards_) shard.window = SlidingWindow(config_.window_kind, config_.window_size);
@@ -257,7 +262,14 @@ void CircuitBreaker::after_closed_record(std::uint64_t epoch, CallFlags call, bo
   }
   if (const char* reason = trip_reason()) {
     std::lock_guard lock(mutex_);
-    if (state_word_.load(std::memory_order_relaxed) == pack(BreakerState::kClosed, epoch)) enter_open(reason);
+    if (state_word_.load(std::memory_order_relaxed) != pack(BreakerState::kClosed, epoch)) return;
+    if (guard_ != nullptr && !guard_->may_trip(*this)) {
+      trips_refused_.fetch_add(1, std::memory_order_relaxed);
+      const std::array<Attribute, 1> attributes = {{{"reason", std::string_view(reason)}}};
+      report("breaker.trip_refused", attributes);
+      return;
+    }
+    enter_open(reason);
   }
 }
 
@@ -417,6 +429,7 @@ CircuitBreakerStats CircuitBreaker::stats() const {
     stats.calls_rejected += shard.rejected.load(std::memory_order_relaxed);
   }
   stats.transitions = transitions_.load(std::memory_order_relaxed);
+  stats.trips_refused = trips_refused_.load(std::memory_order_relaxed);
   stats.state = state();
   stats.time_in_state = now - time::instant_from_nanos(state_entered_at_ns_.load(std::memory_order_relaxed));
   stats.window = window_totals(now);

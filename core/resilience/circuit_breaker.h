@@ -125,6 +125,7 @@ struct CircuitBreakerStats {
   std::uint64_t calls_slow = 0;     // also counted as succeeded or failed
   std::uint64_t calls_rejected = 0;
   std::uint64_t transitions = 0;
+  std::uint64_t trips_refused = 0;  // by the TripGuard
   BreakerState state = BreakerState::kClosed;
   time::Duration time_in_state{};
   WindowTotals window;              // the calls the rates are judged over
@@ -138,6 +139,18 @@ struct CircuitBreakerStats {
   time::Duration latency_p90{};
   time::Duration latency_p99{};
   time::Duration latency_p999{};
+};
+
+class CircuitBreaker;
+
+// TripGuard: asked before a CLOSED breaker trips; false keeps it closed (the trip is
+// counted in stats.trips_refused and reported as "breaker.trip_refused"). Re-opening a
+// failed probe and operator states are never refused. Called with the breaker's mutex
+// held; must not call back into that breaker.
+class TripGuard {
+ public:
+  virtual ~TripGuard() = default;
+  virtual bool may_trip(const CircuitBreaker& breaker) = 0;
 };
 
 class CircuitBreaker {
@@ -173,11 +186,11 @@ class CircuitBreaker {
   // CircuitBreaker: with on-next-call half-open transitions only.
   // REQUIRES: config.validate().ok() and config.half_open_transition == kOnNextCall.
   CircuitBreaker(std::string name, CircuitBreakerConfig config, const time::Clock& clock,
-                 observe::EventSink* events = nullptr);
+                 observe::EventSink* events = nullptr, TripGuard* guard = nullptr);
   // CircuitBreaker: may set timers (scheduled half-open, half-open maximum wait).
   // REQUIRES: config.validate().ok().
   CircuitBreaker(std::string name, CircuitBreakerConfig config, time::Scheduler& scheduler,
-                 observe::EventSink* events = nullptr);
+                 observe::EventSink* events = nullptr, TripGuard* guard = nullptr);
   ~CircuitBreaker();
 
   CircuitBreaker(const CircuitBreaker&) = delete;
@@ -284,6 +297,7 @@ class CircuitBreaker {
   const time::Clock& clock_;
   time::Scheduler* scheduler_;  // null with the Clock constructor
   observe::EventSink* events_;
+  TripGuard* guard_;
 
   // (epoch << 8) | state. The epoch counts transitions; permits carry the epoch they
   // were issued in.
@@ -296,6 +310,7 @@ class CircuitBreaker {
   // does, every recorded call is judged, since any call may bring it to the minimum.
   std::atomic<bool> window_armed_{false};
   std::atomic<std::uint64_t> transitions_{0};
+  std::atomic<std::uint64_t> trips_refused_{0};
   // The ramp after recovery; written under mutex_ except the two counters.
   std::atomic<bool> ramping_{false};
   std::atomic<std::int64_t> ramp_started_at_ns_{0};
