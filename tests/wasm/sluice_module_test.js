@@ -67,3 +67,36 @@ test('VirtualTime: JS callbacks fire in deadline order at virtual instants', asy
   assert.throws(() => time.scheduleAfterMs(1, 'not a function'), /needs a function/);
   time.delete();
 });
+
+test('CircuitBreaker: trips, rejects and probes on the page\'s clock', async () => {
+  const { CircuitBreaker, OUTCOME_FAILURE, OUTCOME_SUCCESS } = await sluice();
+  const breaker = new CircuitBreaker('inventory', JSON.stringify({ failure_threshold: 2, wait_in_open: '30s' }));
+  for (let i = 0; i < 2; i++) breaker.record(breaker.tryAcquire(), OUTCOME_FAILURE, 5);
+  assert.equal(breaker.state(), 'OPEN');
+  assert.equal(breaker.tryAcquire(), 0);  // rejected
+  breaker.advanceMs(30001);
+  const probe = breaker.tryAcquire();
+  assert.ok(probe > 0);
+  assert.equal(breaker.state(), 'HALF_OPEN');
+  breaker.record(probe, OUTCOME_SUCCESS, 3);
+  assert.equal(breaker.state(), 'CLOSED');
+  const stats = JSON.parse(breaker.statsJson());
+  assert.equal(stats.calls_failed, 2);
+  assert.equal(stats.calls_rejected, 1);
+  assert.equal(stats.transitions, 3);
+  breaker.delete();
+});
+
+test('CircuitBreaker: bad config and misuse throw the core\'s messages', async () => {
+  const { CircuitBreaker } = await sluice();
+  assert.throws(() => new CircuitBreaker('x', '{"failure_rate_threshold_percent": 150}'),
+                /circuit_breaker: failure_rate_threshold_percent must be in \(0, 100\], or 0 for off; got 150/);
+  assert.throws(() => new CircuitBreaker('x', '{oops'), /malformed JSON/);
+  const breaker = new CircuitBreaker('x', '{"failure_threshold": 1}');
+  assert.throws(() => breaker.record(42, 0, 1), /unknown permit id 42/);
+  const permit = breaker.tryAcquire();
+  assert.throws(() => breaker.record(permit, 7, 1), /outcome must be 0/);
+  breaker.record(permit, 0, 1);
+  assert.throws(() => breaker.record(permit, 0, 1), /unknown permit id/);  // a permit records once
+  breaker.delete();
+});
