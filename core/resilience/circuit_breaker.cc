@@ -87,7 +87,7 @@ CircuitBreaker::~CircuitBreaker() {
   cancel_timers();
 }
 
-CircuitBreaker::Shard& CircuitBreaker::my_shard() { return shards_[this_thread_shard()]; }
+CircuitBreaker::Shard& CircuitBreaker::my_shard() { return shards_[this_thread_shard().index]; }
 
 CircuitBreaker::Permit CircuitBreaker::try_acquire() {
   for (;;) {
@@ -127,7 +127,15 @@ CircuitBreaker::Permit CircuitBreaker::acquire_probe(time::Instant now) {
 }
 
 CircuitBreaker::Permit CircuitBreaker::reject(BreakerState state) {
-  my_shard().rejected.fetch_add(1, std::memory_order_relaxed);
+  const ThreadShard me = this_thread_shard();
+  Shard& shard = shards_[me.index];
+  if (me.owner) {
+    // The owner is the only thread writing this counter: no read-modify-write needed.
+    shard.rejected_by_owner.store(shard.rejected_by_owner.load(std::memory_order_relaxed) + 1,
+                                  std::memory_order_relaxed);
+  } else {
+    shard.rejected_by_guests.fetch_add(1, std::memory_order_relaxed);
+  }
   if (events_ != nullptr) {
     const std::array<Attribute, 1> attributes = {{{"state", to_string(state)}}};
     // In CLOSED, a rejection is the ramp's: say which share it holds to.
@@ -426,7 +434,8 @@ CircuitBreakerStats CircuitBreaker::stats() const {
     stats.calls_failed += shard.failed;
     stats.calls_ignored += shard.ignored;
     stats.calls_slow += shard.slow;
-    stats.calls_rejected += shard.rejected.load(std::memory_order_relaxed);
+    stats.calls_rejected += shard.rejected_by_owner.load(std::memory_order_relaxed) +
+                            shard.rejected_by_guests.load(std::memory_order_relaxed);
   }
   stats.transitions = transitions_.load(std::memory_order_relaxed);
   stats.trips_refused = trips_refused_.load(std::memory_order_relaxed);

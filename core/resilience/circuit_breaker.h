@@ -117,6 +117,16 @@ enum class Outcome : std::uint8_t {
   kIgnored,  // says nothing about the dependency's health
 };
 
+// outcome_of_http_status: the usual classification of an HTTP reply. 5xx, 408
+// (Request Timeout) and 429 (Too Many Requests) say the dependency is struggling:
+// failures. Other 4xx are the caller's mistakes: ignored. The rest succeeded. Pass your
+// own predicate to execute() when a dependency needs another rule.
+constexpr Outcome outcome_of_http_status(int status) {
+  if (status >= 500 || status == 408 || status == 429) return Outcome::kFailure;
+  if (status >= 400) return Outcome::kIgnored;
+  return Outcome::kSuccess;
+}
+
 // CircuitBreakerStats: counters since construction and the present state.
 struct CircuitBreakerStats {
   std::uint64_t calls_succeeded = 0;
@@ -247,8 +257,10 @@ class CircuitBreaker {
       observe::LatencyHistogram histogram;
     };
     std::unique_ptr<PaddedHistogram> latency;
-    // Outside the lock: a rejection is one relaxed increment on this shard's line.
-    std::atomic<std::uint64_t> rejected{0};
+    // Outside the lock. The shard's owner thread counts rejections with plain relaxed
+    // stores (no other thread writes it); guests of a shared shard add atomically.
+    std::atomic<std::uint64_t> rejected_by_owner{0};
+    std::atomic<std::uint64_t> rejected_by_guests{0};
   };
 
   static std::uint64_t pack(BreakerState state, std::uint64_t epoch) {

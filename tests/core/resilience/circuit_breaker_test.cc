@@ -566,6 +566,27 @@ TEST(CircuitBreakerTest, ExecuteFallsBackOnRejectionAndOnFailure) {
   EXPECT_EQ(calls, 2);  // the open breaker did not call through
 }
 
+TEST(CircuitBreakerTest, HttpStatusesClassifyAsDependenciesUsuallyNeed) {
+  EXPECT_EQ(outcome_of_http_status(200), Outcome::kSuccess);
+  EXPECT_EQ(outcome_of_http_status(304), Outcome::kSuccess);
+  EXPECT_EQ(outcome_of_http_status(404), Outcome::kIgnored);  // the caller asked for nothing there
+  EXPECT_EQ(outcome_of_http_status(400), Outcome::kIgnored);
+  EXPECT_EQ(outcome_of_http_status(408), Outcome::kFailure);
+  EXPECT_EQ(outcome_of_http_status(429), Outcome::kFailure);
+  EXPECT_EQ(outcome_of_http_status(503), Outcome::kFailure);
+
+  // 4xx replies do not trip a breaker; 5xx do.
+  time::ManualClock clock;
+  CircuitBreaker breaker("inventory", consecutive(2), clock);
+  auto reply = [](int status) { return [status] { return status; }; };
+  auto fallback = [] { return -1; };
+  for (int i = 0; i < 5; ++i) breaker.execute(reply(404), outcome_of_http_status, fallback);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+  breaker.execute(reply(503), outcome_of_http_status, fallback);
+  EXPECT_EQ(breaker.execute(reply(502), outcome_of_http_status, fallback), -1);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+}
+
 TEST(CircuitBreakerTest, StatsCountEveryOutcomeAndTheTimeInState) {
   time::ManualClock clock;
   CircuitBreaker breaker("inventory", consecutive(2), clock);
