@@ -28,19 +28,24 @@ enum class StatusCode {
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // Status: `reason`, if given, is a stable machine-readable name from the protocol
+  // the component speaks, e.g. SQS's "ReceiptHandleIsInvalid"; a static string.
+  Status(StatusCode code, std::string message, std::string_view reason = {})
+      : code_(code), message_(std::move(message)), reason_(reason) {}
 
-  static Status invalid_argument(std::string message) {
-    return Status(StatusCode::kInvalidArgument, std::move(message));
+  static Status invalid_argument(std::string message, std::string_view reason = {}) {
+    return Status(StatusCode::kInvalidArgument, std::move(message), reason);
   }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  std::string_view reason() const { return reason_; }
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::string_view reason_;
 };
 
 }  // namespace sluice
