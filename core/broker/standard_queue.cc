@@ -4,6 +4,7 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
 #include "core/base/check.h"
 #include "core/base/duration_text.h"
@@ -21,6 +22,16 @@ Status parameter_error(const std::string& message, std::string_view reason = sqs
 // SQS accepts #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF, as UTF-8.
 bool is_allowed_text(std::string_view text) {
   std::size_t i = 0;
+  // Most bodies are printable ASCII (JSON): check those eight bytes at a time.
+  while (i + 8 <= text.size()) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    const bool all_printable_ascii =
+        (word & 0x8080808080808080ULL) == 0 &&                                    // no byte >= 0x80
+        ((word - 0x2020202020202020ULL) & ~word & 0x8080808080808080ULL) == 0;  // no byte < 0x20
+    if (!all_printable_ascii) break;
+    i += 8;
+  }
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
     std::uint32_t code;
@@ -80,6 +91,19 @@ Status validate_attributes(const MessageAttributes& attributes) {
   return Status();
 }
 
+// Appends `digits` lowercase hex digits of `value`.
+void append_hex(std::string& out, std::uint64_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xf]);
+}
+
+// Appends `value` in hex without leading zeros (at least one digit).
+void append_hex_trimmed(std::string& out, std::uint64_t value) {
+  int digits = 1;
+  while (digits < 16 && (value >> (digits * 4)) != 0) ++digits;
+  append_hex(out, value, digits);
+}
+
 }  // namespace
 
 StandardQueue::StandardQueue(std::string name, QueueConfig config, time::Scheduler& scheduler, time::Prng prng,
@@ -103,20 +127,31 @@ StandardQueue::~StandardQueue() {
 std::string StandardQueue::make_message_id() {
   // A version 4 UUID from the seeded generator: the same seed names messages alike.
   const std::uint64_t high = prng_.next_u64(), low = prng_.next_u64();
-  char text[37];
-  std::snprintf(text, sizeof text, "%08" PRIx32 "-%04" PRIx32 "-4%03" PRIx32 "-%04" PRIx32 "-%012" PRIx64,
-                static_cast<std::uint32_t>(high >> 32), static_cast<std::uint32_t>((high >> 16) & 0xffff),
-                static_cast<std::uint32_t>(high & 0x0fff),
-                static_cast<std::uint32_t>(((low >> 48) & 0x3fff) | 0x8000),
-                static_cast<std::uint64_t>(low & 0xffffffffffffULL));
-  return text;
+  std::string id;
+  id.reserve(36);
+  append_hex(id, high >> 32, 8);
+  id.push_back('-');
+  append_hex(id, (high >> 16) & 0xffff, 4);
+  id.append("-4");
+  append_hex(id, high & 0x0fff, 3);
+  id.push_back('-');
+  append_hex(id, ((low >> 48) & 0x3fff) | 0x8000, 4);
+  id.push_back('-');
+  append_hex(id, low & 0xffffffffffffULL, 12);
+  return id;
 }
 
 std::string StandardQueue::make_handle(std::uint64_t seq, const Stored& message) const {
-  char text[80];
-  std::snprintf(text, sizeof text, "%016" PRIx64 "-%" PRIx64 "-%" PRIx32 "-%016" PRIx64, tag_, seq, message.epoch,
-                message.nonce);
-  return text;
+  std::string handle;
+  handle.reserve(64);
+  append_hex(handle, tag_, 16);
+  handle.push_back('-');
+  append_hex_trimmed(handle, seq);
+  handle.push_back('-');
+  append_hex_trimmed(handle, message.epoch);
+  handle.push_back('-');
+  append_hex(handle, message.nonce, 16);
+  return handle;
 }
 
 std::optional<StandardQueue::Handle> StandardQueue::parse_handle(std::string_view text) const {
@@ -394,8 +429,10 @@ void StandardQueue::rearm() {
   const std::optional<time::Instant> expiry =
       earliest_live(expiring_, [this](const Timed& t) { return messages_.contains(t.seq); });
   if (expiry && (!next || *expiry < *next)) next = expiry;
+  // Keep an armed timer unless something needs an earlier wake-up: waking early is
+  // harmless (nothing is due, it re-arms), and re-arming on every operation is not.
   if (wake_timer_.valid()) {
-    if (next && *next == wake_at_) return;
+    if (!next || *next >= wake_at_) return;
     scheduler_.cancel(std::exchange(wake_timer_, {}));
   }
   if (!next) return;

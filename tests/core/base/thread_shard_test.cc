@@ -36,7 +36,9 @@ TEST(ThreadShardTest, TheFirstThreadOfASlotOwnsItAndLaterOnesAreGuests) {
   std::set<std::size_t> owned;
   for (const ThreadShard& shard : shards) {
     owners += shard.owner;
-    if (shard.owner) EXPECT_TRUE(owned.insert(shard.index).second) << "two owners of slot " << shard.index;
+    if (shard.owner) {
+      EXPECT_TRUE(owned.insert(shard.index).second) << "two owners of slot " << shard.index;
+    }
   }
   EXPECT_EQ(owners, kThreads - 1);  // main owns one slot; one thread had to be a guest
   EXPECT_EQ(owned.count(this_thread_shard().index), 0u);
