@@ -8,100 +8,13 @@
 
 #include "core/base/check.h"
 #include "core/base/duration_text.h"
+#include "core/broker/sqs_rules.h"
 
 namespace sluice::broker {
 namespace {
 
-using std::chrono::hours;
-using std::chrono::seconds;
-
 Status parameter_error(const std::string& message, std::string_view reason = sqs_error::kInvalidParameterValue) {
   return Status::invalid_argument(message, reason);
-}
-
-// SQS accepts #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF, as UTF-8.
-bool is_allowed_text(std::string_view text) {
-  std::size_t i = 0;
-  // Most bodies are printable ASCII (JSON): check those eight bytes at a time.
-  while (i + 8 <= text.size()) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + i, 8);
-    const bool all_printable_ascii =
-        (word & 0x8080808080808080ULL) == 0 &&                                    // no byte >= 0x80
-        ((word - 0x2020202020202020ULL) & ~word & 0x8080808080808080ULL) == 0;  // no byte < 0x20
-    if (!all_printable_ascii) break;
-    i += 8;
-  }
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::uint32_t code;
-    std::size_t length;
-    if (c < 0x80) {
-      code = c, length = 1;
-    } else if ((c & 0xE0) == 0xC0) {
-      code = c & 0x1F, length = 2;
-    } else if ((c & 0xF0) == 0xE0) {
-      code = c & 0x0F, length = 3;
-    } else if ((c & 0xF8) == 0xF0) {
-      code = c & 0x07, length = 4;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr std::array<std::uint32_t, 4> kMinimum = {0, 0x80, 0x800, 0x10000};
-    if (code < kMinimum[length - 1]) return false;  // overlong
-    const bool allowed = code == 0x9 || code == 0xA || code == 0xD || (code >= 0x20 && code <= 0xD7FF) ||
-                         (code >= 0xE000 && code <= 0xFFFD) || (code >= 0x10000 && code <= 0x10FFFF);
-    if (!allowed) return false;
-    i += length;
-  }
-  return true;
-}
-
-// The size SQS counts: the body, and each attribute's name, type and value.
-std::size_t message_size(const SendRequest& request) {
-  std::size_t size = request.body.size();
-  for (const auto& [name, value] : request.attributes) {
-    size += name.size() + value.data_type.size() + value.string_value.size() + value.binary_value.size();
-  }
-  return size;
-}
-
-Status validate_attributes(const MessageAttributes& attributes) {
-  if (attributes.size() > 10) {
-    return parameter_error("a message may have at most 10 attributes; got " + std::to_string(attributes.size()));
-  }
-  for (const auto& [name, value] : attributes) {
-    if (name.empty() || name.size() > 256) return parameter_error("attribute names must be 1 to 256 characters");
-    const std::string_view type = value.data_type;
-    const std::string_view base = type.substr(0, type.find('.'));
-    if (base != "String" && base != "Number" && base != "Binary") {
-      return parameter_error("attribute \"" + name + "\" has data type \"" + value.data_type +
-                             "\"; it must be String, Number or Binary (optionally with a .suffix)");
-    }
-    if (base == "Binary" ? value.binary_value.empty() : value.string_value.empty()) {
-      return parameter_error("attribute \"" + name + "\" has no value");
-    }
-  }
-  return Status();
-}
-
-// Appends `digits` lowercase hex digits of `value`.
-void append_hex(std::string& out, std::uint64_t value, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xf]);
-}
-
-// Appends `value` in hex without leading zeros (at least one digit).
-void append_hex_trimmed(std::string& out, std::uint64_t value) {
-  int digits = 1;
-  while (digits < 16 && (value >> (digits * 4)) != 0) ++digits;
-  append_hex(out, value, digits);
 }
 
 }  // namespace
@@ -113,80 +26,25 @@ StandardQueue::StandardQueue(std::string name, QueueConfig config, time::Schedul
       scheduler_(scheduler),
       prng_(prng),
       events_(events),
-      tag_(prng_.next_u64()) {
+      tag_(prng_.next_u64()),
+      waiters_(scheduler, config_.max_waiting_receives),
+      wake_timer_(scheduler) {
   SLUICE_CHECK(config_.validate().ok());
   SLUICE_CHECK(!config_.fifo);
   SLUICE_CHECK(validate_queue_name(name_, false).ok());
 }
 
-StandardQueue::~StandardQueue() {
-  if (wake_timer_.valid()) scheduler_.cancel(wake_timer_);
-  for (const Waiter& waiter : waiters_) scheduler_.cancel(waiter.timer);
-}
+StandardQueue::~StandardQueue() = default;
 
-std::string StandardQueue::make_message_id() {
-  // A version 4 UUID from the seeded generator: the same seed names messages alike.
-  const std::uint64_t high = prng_.next_u64(), low = prng_.next_u64();
-  std::string id;
-  id.reserve(36);
-  append_hex(id, high >> 32, 8);
-  id.push_back('-');
-  append_hex(id, (high >> 16) & 0xffff, 4);
-  id.append("-4");
-  append_hex(id, high & 0x0fff, 3);
-  id.push_back('-');
-  append_hex(id, ((low >> 48) & 0x3fff) | 0x8000, 4);
-  id.push_back('-');
-  append_hex(id, low & 0xffffffffffffULL, 12);
-  return id;
-}
-
-std::string StandardQueue::make_handle(std::uint64_t seq, const Stored& message) const {
-  std::string handle;
-  handle.reserve(64);
-  append_hex(handle, tag_, 16);
-  handle.push_back('-');
-  append_hex_trimmed(handle, seq);
-  handle.push_back('-');
-  append_hex_trimmed(handle, message.epoch);
-  handle.push_back('-');
-  append_hex(handle, message.nonce, 16);
-  return handle;
-}
-
-std::optional<StandardQueue::Handle> StandardQueue::parse_handle(std::string_view text) const {
-  std::uint64_t fields[4];
-  std::size_t field = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && text[i] != '-') continue;
-    const std::string_view part = text.substr(start, i - start);
-    if (field == 4 || part.empty() || part.size() > 16) return std::nullopt;
-    std::uint64_t value = 0;
-    for (char c : part) {
-      const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (digit < 0) return std::nullopt;
-      value = (value << 4) | static_cast<std::uint64_t>(digit);
-    }
-    fields[field++] = value;
-    start = i + 1;
-  }
-  if (field != 4 || fields[0] != tag_ || fields[2] > UINT32_MAX) return std::nullopt;
-  return Handle{fields[1], static_cast<std::uint32_t>(fields[2]), fields[3]};
+bool StandardQueue::is_live(const internal::DueHeap::Entry& entry) const {
+  const auto it = messages_.find(entry.seq);
+  return it != messages_.end() && it->second.version == entry.version;
 }
 
 Result<std::string> StandardQueue::send(SendRequest request) {
   advance();
-  if (request.body.empty()) return parameter_error("the message body must not be empty", "MissingParameter");
-  if (!is_allowed_text(request.body)) {
-    return parameter_error("the message body has characters SQS does not allow (it must be UTF-8 text of #x9, #xA, "
-                           "#xD, #x20 to #xD7FF, #xE000 to #xFFFD, #x10000 to #x10FFFF)",
-                           "InvalidMessageContents");
-  }
-  if (Status status = validate_attributes(request.attributes); !status.ok()) return status;
-  if (message_size(request) > config_.max_message_bytes) {
-    return parameter_error("the message is " + std::to_string(message_size(request)) +
-                           " bytes; the queue's MaximumMessageSize is " + std::to_string(config_.max_message_bytes));
+  if (Status status = validate_send(request.body, request.attributes, config_.max_message_bytes); !status.ok()) {
+    return status;
   }
   const time::Duration delay = request.delay.value_or(config_.delay);
   if (delay < time::Duration::zero() || delay > std::chrono::minutes(15)) {
@@ -198,7 +56,7 @@ Result<std::string> StandardQueue::send(SendRequest request) {
                   sqs_error::kOverLimit);
   }
   Stored message;
-  message.id = make_message_id();
+  message.id = make_message_id(prng_);
   message.body = std::move(request.body);
   message.attributes = std::move(request.attributes);
   message.sent_at = scheduler_.now();
@@ -215,8 +73,7 @@ std::uint64_t StandardQueue::store(Stored message, time::Duration delay) {
   const std::uint64_t seq = ++last_seq_;
   const time::Instant expires = message.sent_at + config_.retention;
   Stored& stored = messages_.emplace(seq, std::move(message)).first->second;
-  expiring_.push_back(Timed{expires, seq, 0});
-  std::push_heap(expiring_.begin(), expiring_.end(), Later());
+  expiring_.push(expires, seq, 0);
   if (delay > time::Duration::zero()) {
     stored.state = State::kDelayed;
     ++delayed_;
@@ -231,8 +88,7 @@ std::uint64_t StandardQueue::store(Stored message, time::Duration delay) {
 
 void StandardQueue::schedule_visible(std::uint64_t seq, Stored& message, time::Instant at) {
   ++message.version;
-  becoming_visible_.push_back(Timed{at, seq, message.version});
-  std::push_heap(becoming_visible_.begin(), becoming_visible_.end(), Later());
+  becoming_visible_.push(at, seq, message.version);
 }
 
 void StandardQueue::make_visible(std::uint64_t seq, Stored& message) {
@@ -247,23 +103,24 @@ void StandardQueue::make_visible(std::uint64_t seq, Stored& message) {
 
 void StandardQueue::advance() {
   const time::Instant now = scheduler_.now();
-  while (!expiring_.empty() && expiring_.front().at <= now) {
-    const Timed due = expiring_.front();
-    std::pop_heap(expiring_.begin(), expiring_.end(), Later());
-    expiring_.pop_back();
-    if (messages_.contains(due.seq)) {
-      ++counters_.expired;
-      erase(due.seq, "queue.expired");
-    }
+  expiring_.pop_due(now, [this](const internal::DueHeap::Entry& due) {
+    if (!messages_.contains(due.seq)) return;
+    ++counters_.expired;
+    erase(due.seq, "queue.expired");
+  });
+  becoming_visible_.pop_due(now, [this](const internal::DueHeap::Entry& due) {
+    if (is_live(due)) make_visible(due.seq, messages_.at(due.seq));
+  });
+  // Stale entries are bounded by the live messages: at most one live entry each.
+  const std::size_t bound = 2 * messages_.size() + 1024;
+  if (visible_.size() > bound) {
+    std::erase_if(visible_, [this](std::uint64_t seq) {
+      const auto it = messages_.find(seq);
+      return it == messages_.end() || it->second.state != State::kVisible;
+    });
   }
-  while (!becoming_visible_.empty() && becoming_visible_.front().at <= now) {
-    const Timed due = becoming_visible_.front();
-    std::pop_heap(becoming_visible_.begin(), becoming_visible_.end(), Later());
-    becoming_visible_.pop_back();
-    const auto it = messages_.find(due.seq);
-    if (it != messages_.end() && it->second.version == due.version) make_visible(due.seq, it->second);
-  }
-  compact_if_needed();
+  becoming_visible_.compact(bound, [this](const internal::DueHeap::Entry& e) { return is_live(e); });
+  expiring_.compact(bound, [this](const internal::DueHeap::Entry& e) { return messages_.contains(e.seq); });
 }
 
 void StandardQueue::erase(std::uint64_t seq, std::string_view event) {
@@ -276,42 +133,6 @@ void StandardQueue::erase(std::uint64_t seq, std::string_view event) {
   }
   if (!event.empty()) report(event, it->second.id);
   messages_.erase(it);  // its deque and heap entries are now stale
-}
-
-void StandardQueue::compact_if_needed() {
-  const std::size_t bound = 2 * messages_.size() + 1024;
-  if (visible_.size() > bound) {
-    std::erase_if(visible_, [this](std::uint64_t seq) {
-      const auto it = messages_.find(seq);
-      return it == messages_.end() || it->second.state != State::kVisible;
-    });
-  }
-  if (becoming_visible_.size() > bound) {
-    std::erase_if(becoming_visible_, [this](const Timed& t) {
-      const auto it = messages_.find(t.seq);
-      return it == messages_.end() || it->second.version != t.version;
-    });
-    std::make_heap(becoming_visible_.begin(), becoming_visible_.end(), Later());
-  }
-  if (expiring_.size() > bound) {
-    std::erase_if(expiring_, [this](const Timed& t) { return !messages_.contains(t.seq); });
-    std::make_heap(expiring_.begin(), expiring_.end(), Later());
-  }
-}
-
-Status StandardQueue::validate_receive(const ReceiveRequest& request) const {
-  if (request.max_messages < 1 || request.max_messages > 10) {
-    return parameter_error("MaxNumberOfMessages must be from 1 to 10; got " + std::to_string(request.max_messages));
-  }
-  if (request.visibility_timeout &&
-      (*request.visibility_timeout < time::Duration::zero() || *request.visibility_timeout > hours(12))) {
-    return parameter_error("VisibilityTimeout must be from 0 to 43200 seconds; got " +
-                           format_duration(*request.visibility_timeout));
-  }
-  if (request.wait && (*request.wait < time::Duration::zero() || *request.wait > seconds(20))) {
-    return parameter_error("WaitTimeSeconds must be from 0 to 20; got " + format_duration(*request.wait));
-  }
-  return Status();
 }
 
 std::vector<ReceivedMessage> StandardQueue::take_visible(const ReceiveRequest& request, Status& error) {
@@ -355,7 +176,7 @@ std::vector<ReceivedMessage> StandardQueue::take_visible(const ReceiveRequest& r
     schedule_visible(seq, message, now + visibility);
     ++counters_.delivered;
     report("queue.delivered", message.id);
-    batch.push_back(ReceivedMessage{message.id, make_handle(seq, message), message.body, message.attributes,
+    batch.push_back(ReceivedMessage{message.id, ReceiptHandle{seq, message.epoch, message.nonce}.format(tag_), message.body, message.attributes,
                                     message.receive_count, message.sent_at, message.first_received_at});
   }
   return batch;
@@ -372,73 +193,26 @@ Result<std::vector<ReceivedMessage>> StandardQueue::receive_now(const ReceiveReq
 }
 
 void StandardQueue::receive(const ReceiveRequest& request, ReceiveCallback done) {
-  const auto answer_later = [this](ReceiveCallback callback, Result<std::vector<ReceivedMessage>> result) {
-    scheduler_.schedule_after(time::Duration::zero(),
-                              [callback = std::move(callback), result = std::move(result)] { callback(result); });
-  };
-  if (Status status = validate_receive(request); !status.ok()) return answer_later(std::move(done), status);
+  if (Status status = validate_receive(request); !status.ok()) return waiters_.answer_later(std::move(done), status);
   Result<std::vector<ReceivedMessage>> now = receive_now(request);
   const time::Duration wait = request.wait.value_or(config_.receive_wait);
-  if (!now.ok() || !now->empty() || wait == time::Duration::zero()) return answer_later(std::move(done), now);
-  if (waiters_.size() >= config_.max_waiting_receives) {
-    return answer_later(std::move(done),
-                        Status(StatusCode::kResourceExhausted,
-                               "queue " + name_ + " has its maximum of " +
-                                   std::to_string(config_.max_waiting_receives) + " receives waiting",
-                               sqs_error::kOverLimit));
+  if (!now.ok() || !now->empty() || wait == time::Duration::zero()) {
+    return waiters_.answer_later(std::move(done), std::move(now));
   }
-  const std::uint64_t id = ++last_waiter_;
-  const time::TimerId timer = scheduler_.schedule_after(wait, [this, id] {
-    const auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const Waiter& w) { return w.id == id; });
-    if (it == waiters_.end()) return;
-    ReceiveCallback callback = std::move(it->done);
-    waiters_.erase(it);
-    callback(std::vector<ReceivedMessage>{});  // the wait is over, nothing came
-  });
-  waiters_.push_back(Waiter{id, request, std::move(done), timer});
+  waiters_.wait(request, wait, std::move(done), name_);
 }
 
 void StandardQueue::serve_waiters() {
-  while (!waiters_.empty() && visible_count_ > 0) {
-    Waiter waiter = std::move(waiters_.front());
-    waiters_.pop_front();
-    scheduler_.cancel(waiter.timer);
-    Status error;
-    std::vector<ReceivedMessage> batch = take_visible(waiter.request, error);
-    Result<std::vector<ReceivedMessage>> result =
-        error.ok() ? Result<std::vector<ReceivedMessage>>(std::move(batch)) : Result<std::vector<ReceivedMessage>>(error);
-    scheduler_.schedule_after(time::Duration::zero(),
-                              [callback = std::move(waiter.done), result = std::move(result)] { callback(result); });
-  }
+  waiters_.serve([this] { return visible_count_ > 0; },
+                 [this](const ReceiveRequest& request, Status& error) { return take_visible(request, error); });
 }
 
 void StandardQueue::rearm() {
-  // The one timer: at the earliest moment something becomes due.
-  auto earliest_live = [](std::vector<Timed>& heap, auto is_live) -> std::optional<time::Instant> {
-    while (!heap.empty() && !is_live(heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), Later());
-      heap.pop_back();
-    }
-    if (heap.empty()) return std::nullopt;
-    return heap.front().at;
-  };
-  std::optional<time::Instant> next = earliest_live(becoming_visible_, [this](const Timed& t) {
-    const auto it = messages_.find(t.seq);
-    return it != messages_.end() && it->second.version == t.version;
-  });
+  std::optional<time::Instant> next = becoming_visible_.earliest([this](const auto& e) { return is_live(e); });
   const std::optional<time::Instant> expiry =
-      earliest_live(expiring_, [this](const Timed& t) { return messages_.contains(t.seq); });
+      expiring_.earliest([this](const auto& e) { return messages_.contains(e.seq); });
   if (expiry && (!next || *expiry < *next)) next = expiry;
-  // Keep an armed timer unless something needs an earlier wake-up: waking early is
-  // harmless (nothing is due, it re-arms), and re-arming on every operation is not.
-  if (wake_timer_.valid()) {
-    if (!next || *next >= wake_at_) return;
-    scheduler_.cancel(std::exchange(wake_timer_, {}));
-  }
-  if (!next) return;
-  wake_at_ = *next;
-  wake_timer_ = scheduler_.schedule_at(*next, [this] {
-    wake_timer_ = {};
+  wake_timer_.arm(next, [this] {
     advance();
     serve_waiters();
     rearm();
@@ -446,12 +220,8 @@ void StandardQueue::rearm() {
 }
 
 Result<DeleteResult> StandardQueue::delete_message(std::string_view receipt_handle) {
-  const std::optional<Handle> handle = parse_handle(receipt_handle);
-  if (!handle) {
-    return parameter_error("the receipt handle \"" + std::string(receipt_handle) + "\" is not one of queue " + name_ +
-                               "'s",
-                           sqs_error::kReceiptHandleIsInvalid);
-  }
+  const std::optional<ReceiptHandle> handle = ReceiptHandle::parse(receipt_handle, tag_);
+  if (!handle) return invalid_handle(receipt_handle, name_);
   advance();
   const auto it = messages_.find(handle->seq);
   DeleteResult result = DeleteResult::kAlreadyDeleted;
@@ -470,15 +240,9 @@ Result<DeleteResult> StandardQueue::delete_message(std::string_view receipt_hand
 }
 
 Status StandardQueue::change_visibility(std::string_view receipt_handle, time::Duration timeout) {
-  if (timeout < time::Duration::zero() || timeout > hours(12)) {
-    return parameter_error("VisibilityTimeout must be from 0 to 43200 seconds; got " + format_duration(timeout));
-  }
-  const std::optional<Handle> handle = parse_handle(receipt_handle);
-  if (!handle) {
-    return parameter_error("the receipt handle \"" + std::string(receipt_handle) + "\" is not one of queue " + name_ +
-                               "'s",
-                           sqs_error::kReceiptHandleIsInvalid);
-  }
+  if (Status status = validate_visibility_timeout(timeout); !status.ok()) return status;
+  const std::optional<ReceiptHandle> handle = ReceiptHandle::parse(receipt_handle, tag_);
+  if (!handle) return invalid_handle(receipt_handle, name_);
   advance();
   const auto it = messages_.find(handle->seq);
   if (it == messages_.end() || it->second.epoch != handle->epoch || it->second.nonce != handle->nonce ||
@@ -504,6 +268,7 @@ void StandardQueue::purge() {
   becoming_visible_.clear();
   expiring_.clear();
   visible_count_ = in_flight_ = delayed_ = 0;
+  wake_timer_.cancel();
   rearm();
   if (events_ != nullptr) {
     const observe::Attribute attribute{"messages", static_cast<std::int64_t>(count)};

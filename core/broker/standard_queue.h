@@ -41,6 +41,7 @@
 #include "core/base/result.h"
 #include "core/broker/message.h"
 #include "core/broker/queue_config.h"
+#include "core/broker/queue_timing.h"
 #include "core/observe/event.h"
 #include "core/time/prng.h"
 #include "core/time/scheduler.h"
@@ -124,35 +125,6 @@ class StandardQueue {
     State state = State::kVisible;
   };
 
-  struct Timed {
-    time::Instant at;
-    std::uint64_t seq;
-    std::uint32_t version;  // for becoming visible; unused for expiry
-  };
-  struct Later {
-    bool operator()(const Timed& a, const Timed& b) const {
-      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-    }
-  };
-
-  struct Waiter {
-    std::uint64_t id;
-    ReceiveRequest request;
-    ReceiveCallback done;
-    time::TimerId timer;
-  };
-
-  struct Handle {
-    std::uint64_t seq;
-    std::uint32_t epoch;
-    std::uint64_t nonce;
-  };
-
-  Status validate_receive(const ReceiveRequest& request) const;
-  std::optional<Handle> parse_handle(std::string_view text) const;
-  std::string make_handle(std::uint64_t seq, const Stored& message) const;
-  std::string make_message_id();
-
   std::uint64_t store(Stored message, time::Duration delay);
   void schedule_visible(std::uint64_t seq, Stored& message, time::Instant at);
   void make_visible(std::uint64_t seq, Stored& message);
@@ -165,7 +137,7 @@ class StandardQueue {
   void advance();
   void serve_waiters();
   void rearm();
-  void compact_if_needed();
+  bool is_live(const internal::DueHeap::Entry& entry) const;
   void report(std::string_view what, const std::string& message_id);
 
   const std::string name_;
@@ -178,17 +150,15 @@ class StandardQueue {
 
   std::uint64_t last_seq_ = 0;
   std::unordered_map<std::uint64_t, Stored> messages_;
-  std::deque<std::uint64_t> visible_;  // may hold stale ids, skipped
-  std::vector<Timed> becoming_visible_;  // heap: delayed and in-flight messages
-  std::vector<Timed> expiring_;          // heap: every message by send time
+  std::deque<std::uint64_t> visible_;   // may hold stale ids, skipped
+  internal::DueHeap becoming_visible_;  // delayed and in-flight messages
+  internal::DueHeap expiring_;          // every message, by send time (version 0)
   std::uint64_t in_flight_ = 0;
   std::uint64_t delayed_ = 0;
   std::uint64_t visible_count_ = 0;
 
-  std::deque<Waiter> waiters_;
-  std::uint64_t last_waiter_ = 0;
-  time::TimerId wake_timer_;
-  time::Instant wake_at_;
+  internal::WaitingReceives<ReceivedMessage> waiters_;
+  internal::WakeTimer wake_timer_;
   QueueStats counters_;
 };
 

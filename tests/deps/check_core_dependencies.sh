@@ -31,8 +31,12 @@ mapfile -d '' sources < <(find "$core_dir" -type f \( -name '*.h' -o -name '*.cc
 if [ "${#sources[@]}" -gt 0 ]; then
   grep -nHE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](asio|asio\.hpp|grpc|grpcpp/|grpc\+\+/|google/protobuf/|absl/|boost/|emscripten|sys/|netinet/|arpa/|netdb\.h|unistd\.h|fcntl\.h|pthread\.h|windows\.h|winsock|thread>|future>|fstream>|filesystem>)' \
     "${sources[@]}" | report "core may not include this (no I/O, threads, platform or non-core libraries)"
-  grep -nHE '(system_clock|steady_clock|high_resolution_clock|utc_clock|file_clock)::now|(^|[^[:alnum:]_.>:])(std::)?time[[:space:]]*\(|gettimeofday|clock_gettime|random_device|(^|[^[:alnum:]_.>])s?rand[[:space:]]*\(' \
-    "${sources[@]}" | grep -vE ':[0-9]+:[[:space:]]*//' \
+  # Comments may talk about time(); only code is checked (trailing // comments removed).
+  for source in "${sources[@]}"; do
+    sed 's|//.*$||' "$source" |
+      grep -nE '(system_clock|steady_clock|high_resolution_clock|utc_clock|file_clock)::now|(^|[^[:alnum:]_.>:])(std::)?time[[:space:]]*\(|gettimeofday|clock_gettime|random_device|(^|[^[:alnum:]_.>])s?rand[[:space:]]*\(' |
+      sed "s|^|$source:|"
+  done \
     | report "core reads time and randomness only through an injected Clock and a seeded Prng"
 fi
 

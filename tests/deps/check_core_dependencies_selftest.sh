@@ -24,6 +24,7 @@ cat > "$work/core/widget/widget.h" <<'CODE'
 // A comment may mention steady_clock::now without breaking the rule.
 inline auto deadline(const Clock& clock) { return clock.now() + std::chrono::seconds(1); }
 inline int run_time(int x) { return x; }
+int by_send_time = 0;  // ordered by send time (oldest first), as rand() would not be
 CODE
 cat > "$work/core/widget/BUILD.bazel" <<'CODE'
 cc_library(
@@ -45,7 +46,7 @@ cat > "$work/core/widget/bad.cc" <<'CODE'
 #include <thread>
 auto a = std::chrono::steady_clock::now();
 auto b = std::chrono::system_clock::now();
-long c = time(nullptr);
+long c = time(nullptr);  // a trailing comment does not hide code
 std::random_device d;
 int e = rand();
 CODE
