@@ -276,13 +276,9 @@ Result<std::vector<FifoReceivedMessage>> FifoQueue::receive_now(const ReceiveReq
 }
 
 void FifoQueue::receive(const ReceiveRequest& request, ReceiveCallback done) {
-  if (Status status = validate_receive(request); !status.ok()) return waiters_.answer_later(std::move(done), status);
-  Result<std::vector<FifoReceivedMessage>> now = receive_now(request);
-  const time::Duration wait = request.wait.value_or(config_.receive_wait);
-  if (!now.ok() || !now->empty() || wait == time::Duration::zero()) {
-    return waiters_.answer_later(std::move(done), std::move(now));
-  }
-  waiters_.wait(request, wait, std::move(done), name_);
+  waiters_.receive(
+      request, config_.receive_wait, [this](const ReceiveRequest& r) { return receive_now(r); }, std::move(done),
+      name_);
 }
 
 void FifoQueue::serve_waiters() {

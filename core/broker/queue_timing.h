@@ -16,6 +16,7 @@
 #include "core/base/result.h"
 #include "core/broker/message.h"
 #include "core/broker/queue_config.h"
+#include "core/broker/sqs_rules.h"
 #include "core/time/scheduler.h"
 
 namespace sluice::broker::internal {
@@ -122,6 +123,21 @@ class WaitingReceives {
   void answer_later(Callback done, Result<Batch> result) {
     scheduler_.schedule_after(time::Duration::zero(),
                               [done = std::move(done), result = std::move(result)] { done(result); });
+  }
+
+  // receive: answers with what receive_now(request) gives if it gives something (or
+  // fails, or the wait is 0), else waits up to the request's wait (default
+  // `default_wait`) for serve() to answer. Always answers from the scheduler.
+  template <typename ReceiveNow>
+  void receive(const ReceiveRequest& request, time::Duration default_wait, ReceiveNow receive_now, Callback done,
+               const std::string& queue) {
+    if (Status status = validate_receive(request); !status.ok()) return answer_later(std::move(done), status);
+    Result<Batch> now = receive_now(request);
+    const time::Duration wait_for = request.wait.value_or(default_wait);
+    if (!now.ok() || !now->empty() || wait_for == time::Duration::zero()) {
+      return answer_later(std::move(done), std::move(now));
+    }
+    wait(request, wait_for, std::move(done), queue);
   }
 
   // wait: `done` waits up to `wait`; an OverLimit error for queue `queue` if full.
