@@ -2,13 +2,16 @@
 // already holding 1k, 100k or 1M messages. The cost must stay flat as the queue grows
 // (no O(n) step). Peer: the same three steps on a std::deque of strings with a
 // std::unordered_map of in-flight messages, the minimal structure a queue needs.
+// And topic-exchange routing against 1,000 bindings, below.
 // Compare ratios; absolute times drift on a shared machine.
 #include <benchmark/benchmark.h>
 
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "core/broker/exchange_router.h"
 #include "core/broker/standard_queue.h"
 #include "core/time/virtual_time.h"
 
@@ -53,5 +56,69 @@ void BM_Peer_DequeAndMap_SendReceiveDelete(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Peer_DequeAndMap_SendReceiveDelete)->Arg(1'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
+
+// ---- Topic routing: a publish of "svc41.created.us" against 1,000 topic bindings
+// ("svc<i>.*.<region>", "svc<i>.#", ...), of which two match. Peer: checking every
+// binding's pattern, as a naive router would.
+
+std::vector<std::string> words(const std::string& key) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = key.find('.', start);
+    out.push_back(key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) return out;
+    start = dot + 1;
+  }
+}
+
+bool matches(const std::vector<std::string>& p, std::size_t i, const std::vector<std::string>& w, std::size_t j) {
+  if (i == p.size()) return j == w.size();
+  if (p[i] == "#") {
+    for (std::size_t k = j; k <= w.size(); ++k) {
+      if (matches(p, i + 1, w, k)) return true;
+    }
+    return false;
+  }
+  return j < w.size() && (p[i] == "*" || p[i] == w[j]) && matches(p, i + 1, w, j + 1);
+}
+
+std::vector<std::string> thousand_binding_keys() {
+  std::vector<std::string> keys;
+  const char* regions[] = {"eu", "us", "ap", "sa"};
+  for (int i = 0; i < 250; ++i) {
+    const std::string service = "svc" + std::to_string(i);
+    keys.push_back(service + ".*." + regions[i % 4]);
+    keys.push_back(service + ".#");
+    keys.push_back(service + ".created." + regions[(i + 1) % 4]);
+    keys.push_back("#." + std::string(regions[i % 4]) + ".svc" + std::to_string(i));
+  }
+  return keys;
+}
+
+void BM_TopicRoute_1000Bindings(benchmark::State& state) {
+  sluice::broker::ExchangeRouter router;
+  if (!router.declare_exchange("events", sluice::broker::ExchangeType::kTopic).ok()) return state.SkipWithError("declare");
+  const std::vector<std::string> keys = thousand_binding_keys();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!router.bind("q" + std::to_string(i), "events", keys[i]).ok()) return state.SkipWithError("bind");
+  }
+  std::size_t routed = 0;
+  for (auto _ : state) routed += router.route("events", "svc41.created.us", {})->size();
+  if (routed != 2 * static_cast<std::size_t>(state.iterations())) state.SkipWithError("wrong queues");
+}
+BENCHMARK(BM_TopicRoute_1000Bindings);
+
+void BM_Peer_CheckEveryBinding_1000Bindings(benchmark::State& state) {
+  std::vector<std::vector<std::string>> patterns;
+  for (const std::string& key : thousand_binding_keys()) patterns.push_back(words(key));
+  std::size_t routed = 0;
+  for (auto _ : state) {
+    const std::vector<std::string> key = words("svc41.created.us");
+    for (const auto& pattern : patterns) routed += matches(pattern, 0, key, 0);
+  }
+  if (routed != 2 * static_cast<std::size_t>(state.iterations())) state.SkipWithError("wrong queues");
+}
+BENCHMARK(BM_Peer_CheckEveryBinding_1000Bindings);
 
 }  // namespace
