@@ -238,6 +238,24 @@ Status ExchangeRouter::unbind(std::string_view queue, std::string_view exchange_
   return Status();  // unbinding what is not bound is harmless, as in RabbitMQ
 }
 
+void ExchangeRouter::remove_queue(std::string_view queue) {
+  for (auto& [name, exchange] : exchanges_) {
+    for (auto& [key, queues] : exchange->by_key) {
+      if (const auto it = queues.find(queue); it != queues.end()) queues.erase(it), --binding_count_;
+    }
+    std::vector<TopicNode*> stack{&exchange->topics};
+    while (!stack.empty()) {
+      TopicNode* node = stack.back();
+      stack.pop_back();
+      if (const auto it = node->queues.find(queue); it != node->queues.end()) node->queues.erase(it), --binding_count_;
+      for (auto& [word, child] : node->children) stack.push_back(child.get());
+      if (node->star) stack.push_back(node->star.get());
+      if (node->hash) stack.push_back(node->hash.get());
+    }
+    binding_count_ -= std::erase_if(exchange->header_bindings, [queue](const auto& b) { return b.first == queue; });
+  }
+}
+
 Result<std::vector<std::string>> ExchangeRouter::route(std::string_view exchange_name, std::string_view routing_key,
                                                        const Headers& headers) const {
   const Exchange* exchange = find(exchange_name);

@@ -70,6 +70,9 @@ class ExchangeRouter {
   Status bind(std::string_view queue, std::string_view exchange, std::string_view key, const Headers& arguments = {});
   Status unbind(std::string_view queue, std::string_view exchange, std::string_view key, const Headers& arguments = {});
 
+  // remove_queue: drops every binding of `queue`, as deleting a queue does.
+  void remove_queue(std::string_view queue);
+
   // route: the queues a message published to `exchange` goes to, each once, sorted.
   // An empty list means unroutable.
   Result<std::vector<std::string>> route(std::string_view exchange, std::string_view routing_key,

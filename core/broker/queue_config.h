@@ -36,6 +36,8 @@ inline constexpr std::string_view kQueueNameExists = "QueueNameExists";
 struct RedrivePolicy {
   std::string dead_letter_queue;
   std::uint32_t max_receive_count = 10;  // 1 to 1000
+
+  friend bool operator==(const RedrivePolicy&, const RedrivePolicy&) = default;
 };
 
 struct QueueConfig {
@@ -54,6 +56,8 @@ struct QueueConfig {
   std::uint32_t max_waiting_receives = 10'000;
 
   Status validate() const;
+
+  friend bool operator==(const QueueConfig&, const QueueConfig&) = default;
 };
 
 // validate_queue_name: 1 to 80 characters of letters, digits, '-' and '_', ending in

@@ -1,0 +1,88 @@
+// message_broker.h: MessageBroker, the interface services and the broker server use,
+// and that every backend implements: the in-memory one (InMemoryBroker) and, later,
+// RabbitMQ. tests/core/broker/conformance runs the same cases against each.
+//
+//   broker.create_queue("notification-events", {});
+//   broker.declare_exchange("orders", ExchangeType::kTopic);
+//   broker.bind_queue("notification-events", "orders", "order.*");
+//   broker.publish("orders", "order.created", {}, {.body = event_json});
+//   broker.receive("notification-events", {.wait = 20s}, on_messages);
+//
+// Queues have SQS semantics (a ".fifo" name makes a FIFO queue); exchanges RabbitMQ's
+// routing, delivering into those queues. One request type serves both queue kinds:
+// the FIFO fields are required by FIFO queues and refused by standard ones, as SQS does.
+#ifndef SLUICE_CORE_BROKER_MESSAGE_BROKER_H_
+#define SLUICE_CORE_BROKER_MESSAGE_BROKER_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/result.h"
+#include "core/broker/exchange_router.h"
+#include "core/broker/message.h"
+#include "core/broker/queue_config.h"
+#include "core/broker/standard_queue.h"
+
+namespace sluice::broker {
+
+// BrokerSendRequest: one SendMessage, to a standard or a FIFO queue.
+struct BrokerSendRequest {
+  std::string body;
+  MessageAttributes attributes;
+  std::optional<time::Duration> delay;  // standard queues only
+  std::string group_id;                 // FIFO only: MessageGroupId
+  std::string deduplication_id;         // FIFO only: MessageDeduplicationId
+  std::optional<std::array<std::uint8_t, 32>> content_sha256;  // FIFO content-based deduplication
+};
+
+struct BrokerSendResult {
+  std::string message_id;
+  std::string sequence_number;  // FIFO only
+  bool deduplicated = false;    // FIFO only
+};
+
+struct BrokerMessage {
+  ReceivedMessage message;
+  std::string group_id;         // FIFO only
+  std::string sequence_number;  // FIFO only
+};
+
+class MessageBroker {
+ public:
+  using ReceiveCallback = std::function<void(Result<std::vector<BrokerMessage>>)>;
+
+  virtual ~MessageBroker() = default;
+
+  // Queues (SQS). create_queue is idempotent for the same config; another config under
+  // a used name is QueueNameExists. A redrive policy's dead-letter queue must exist and
+  // be of the same kind.
+  virtual Status create_queue(std::string_view name, const QueueConfig& config) = 0;
+  virtual Status delete_queue(std::string_view name) = 0;
+  virtual std::vector<std::string> list_queues(std::string_view prefix) const = 0;
+  virtual Result<BrokerSendResult> send(std::string_view queue, BrokerSendRequest request) = 0;
+  // receive: `done` is called once, from the scheduler.
+  virtual void receive(std::string_view queue, const ReceiveRequest& request, ReceiveCallback done) = 0;
+  virtual Result<DeleteResult> delete_message(std::string_view queue, std::string_view receipt_handle) = 0;
+  virtual Status change_visibility(std::string_view queue, std::string_view receipt_handle,
+                                   time::Duration timeout) = 0;
+  virtual Status purge(std::string_view queue) = 0;
+  virtual Result<QueueStats> queue_stats(std::string_view queue) const = 0;
+
+  // Routing (AMQP). publish sends a copy to every queue the exchange routes it to and
+  // returns their names; none means unroutable. Every target must accept the message
+  // (FIFO fields and all) or nothing is sent and the error says which refused it.
+  virtual Status declare_exchange(std::string_view name, ExchangeType type) = 0;
+  virtual Status bind_queue(std::string_view queue, std::string_view exchange, std::string_view key,
+                            const Headers& arguments = {}) = 0;
+  virtual Result<std::vector<std::string>> publish(std::string_view exchange, std::string_view routing_key,
+                                                   const Headers& headers, const BrokerSendRequest& request) = 0;
+};
+
+}  // namespace sluice::broker
+
+#endif  // SLUICE_CORE_BROKER_MESSAGE_BROKER_H_

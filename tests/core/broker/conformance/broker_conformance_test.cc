@@ -1,0 +1,202 @@
+// Conformance: each backend in kBackends runs every case through the MessageBroker
+// interface. A backend that cannot honour a case must say so in the case, by name,
+// with GTEST_SKIP() and the reason; never by diverging silently.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/broker/in_memory_broker.h"
+#include "core/broker/message_broker.h"
+#include "core/time/virtual_time.h"
+
+namespace sluice::broker {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<MessageBroker>(time::VirtualTime&)> make;
+};
+
+const Backend kBackends[] = {
+    {"in_memory", [](time::VirtualTime& time) { return std::make_unique<InMemoryBroker>(time, time::Prng(7)); }},
+};
+
+class BrokerConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { broker_ = GetParam().make(time_); }
+
+  void create(std::string_view name, QueueConfig config = {}) {
+    ASSERT_TRUE(broker_->create_queue(name, config).ok()) << name;
+  }
+
+  // Receives now (no wait) from `queue`; runs the scheduler so the answer arrives.
+  std::vector<BrokerMessage> receive(std::string_view queue, std::uint32_t max = 10) {
+    std::optional<Result<std::vector<BrokerMessage>>> answer;
+    broker_->receive(queue, {.max_messages = max, .wait = 0s}, [&](Result<std::vector<BrokerMessage>> r) { answer = r; });
+    time_.run_for(0s);
+    EXPECT_TRUE(answer.has_value());
+    if (!answer || !answer->ok()) return {};
+    return **answer;
+  }
+
+  std::vector<std::string> bodies(const std::vector<BrokerMessage>& messages) {
+    std::vector<std::string> out;
+    for (const BrokerMessage& m : messages) out.push_back(m.message.body);
+    return out;
+  }
+
+  time::VirtualTime time_;
+  std::unique_ptr<MessageBroker> broker_;
+};
+
+TEST_P(BrokerConformanceTest, UnknownQueuesAreQueueDoesNotExist) {
+  EXPECT_EQ(broker_->send("nope", {.body = "x"}).status().reason(), sqs_error::kQueueDoesNotExist);
+  EXPECT_EQ(broker_->delete_message("nope", "h").status().reason(), sqs_error::kQueueDoesNotExist);
+  EXPECT_EQ(broker_->purge("nope").reason(), sqs_error::kQueueDoesNotExist);
+  EXPECT_EQ(broker_->queue_stats("nope").status().reason(), sqs_error::kQueueDoesNotExist);
+  EXPECT_EQ(broker_->delete_queue("nope").reason(), sqs_error::kQueueDoesNotExist);
+  std::optional<Status> status;
+  broker_->receive("nope", {}, [&](Result<std::vector<BrokerMessage>> r) { status = r.status(); });
+  time_.run_for(0s);
+  EXPECT_EQ(status->reason(), sqs_error::kQueueDoesNotExist);
+}
+
+TEST_P(BrokerConformanceTest, CreateQueueIsIdempotentAndRefusesOtherAttributes) {
+  create("orders", {.visibility_timeout = 60s});
+  EXPECT_TRUE(broker_->create_queue("orders", {.visibility_timeout = 60s}).ok());
+  EXPECT_EQ(broker_->create_queue("orders", {.visibility_timeout = 30s}).reason(), sqs_error::kQueueNameExists);
+  EXPECT_EQ(broker_->create_queue("bad name", {}).reason(), sqs_error::kInvalidParameterValue);
+  EXPECT_EQ(broker_->create_queue("orders.fifo", {}).reason(), sqs_error::kInvalidParameterValue);
+  create("orders-dlq");
+  create("payments");
+  EXPECT_THAT(broker_->list_queues("orders"), ElementsAre("orders", "orders-dlq"));
+}
+
+TEST_P(BrokerConformanceTest, SendReceiveDeleteAndRedeliveryAfterTheVisibilityTimeout) {
+  create("orders", {.visibility_timeout = 30s});
+  const Result<BrokerSendResult> sent = broker_->send("orders", {.body = "OrderCreated"});
+  ASSERT_TRUE(sent.ok());
+  std::vector<BrokerMessage> first = receive("orders");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].message.message_id, sent->message_id);
+  time_.run_for(30s);  // not deleted: delivered again
+  std::vector<BrokerMessage> second = receive("orders");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].message.receive_count, 2u);
+  EXPECT_EQ(*broker_->delete_message("orders", first[0].message.receipt_handle), DeleteResult::kStaleHandle);
+  EXPECT_EQ(*broker_->delete_message("orders", second[0].message.receipt_handle), DeleteResult::kDeleted);
+  EXPECT_THAT(receive("orders"), IsEmpty());
+}
+
+TEST_P(BrokerConformanceTest, ALongPollIsAnsweredWhenAMessageIsSent) {
+  create("orders");
+  std::vector<std::string> got;
+  broker_->receive("orders", {.wait = 20s}, [&](Result<std::vector<BrokerMessage>> r) {
+    for (const auto& m : *r) got.push_back(m.message.body);
+  });
+  time_.run_for(4s);
+  ASSERT_TRUE(broker_->send("orders", {.body = "late"}).ok());
+  time_.run_for(0s);
+  EXPECT_THAT(got, ElementsAre("late"));
+}
+
+TEST_P(BrokerConformanceTest, FifoQueuesKeepGroupOrderAndDeduplicate) {
+  create("orders.fifo", {.fifo = true});
+  for (const char* body : {"created", "paid", "shipped"}) {
+    ASSERT_TRUE(broker_->send("orders.fifo", {.body = body, .group_id = "ord_1", .deduplication_id = body}).ok());
+  }
+  const Result<BrokerSendResult> again =
+      broker_->send("orders.fifo", {.body = "created", .group_id = "ord_1", .deduplication_id = "created"});
+  EXPECT_TRUE(again->deduplicated);
+  const std::vector<BrokerMessage> messages = receive("orders.fifo");
+  EXPECT_THAT(bodies(messages), ElementsAre("created", "paid", "shipped"));
+  EXPECT_EQ(messages[0].group_id, "ord_1");
+  EXPECT_EQ(broker_->send("orders.fifo", {.body = "x"}).status().reason(), "MissingParameter");
+}
+
+TEST_P(BrokerConformanceTest, StandardQueuesRefuseFifoFields) {
+  create("orders");
+  EXPECT_EQ(broker_->send("orders", {.body = "x", .group_id = "g"}).status().reason(), sqs_error::kInvalidParameterValue);
+}
+
+TEST_P(BrokerConformanceTest, ARedrivePolicyNamesAnExistingDeadLetterQueueOfTheSameKind) {
+  EXPECT_EQ(broker_->create_queue("orders", {.redrive = RedrivePolicy{"orders-dlq", 1}}).reason(),
+            sqs_error::kInvalidParameterValue);  // no such DLQ yet
+  create("orders-dlq");
+  create("orders", {.visibility_timeout = 1s, .redrive = RedrivePolicy{"orders-dlq", 1}});
+  ASSERT_TRUE(broker_->send("orders", {.body = "poison"}).ok());
+  EXPECT_EQ(receive("orders").size(), 1u);
+  time_.run_for(1s);
+  EXPECT_THAT(receive("orders"), IsEmpty());  // past maxReceiveCount: dead-lettered
+  EXPECT_THAT(bodies(receive("orders-dlq")), ElementsAre("poison"));
+  create("events.fifo", {.fifo = true});
+  EXPECT_EQ(broker_->create_queue("other.fifo", {.fifo = true, .redrive = RedrivePolicy{"orders-dlq", 1}}).reason(),
+            sqs_error::kInvalidParameterValue);  // a standard DLQ for a FIFO queue
+}
+
+TEST_P(BrokerConformanceTest, AFanoutExchangeFeedsEveryBoundQueue) {
+  // The example system's shape: order events fanned out to notification and analytics.
+  create("notification-events");
+  create("analytics-events");
+  ASSERT_TRUE(broker_->declare_exchange("order-events", ExchangeType::kFanout).ok());
+  ASSERT_TRUE(broker_->bind_queue("notification-events", "order-events", "").ok());
+  ASSERT_TRUE(broker_->bind_queue("analytics-events", "order-events", "").ok());
+  const Result<std::vector<std::string>> routed =
+      broker_->publish("order-events", "OrderCreated", {}, {.body = R"({"eventType":"OrderCreated"})"});
+  ASSERT_TRUE(routed.ok());
+  EXPECT_THAT(*routed, ElementsAre("analytics-events", "notification-events"));
+  EXPECT_THAT(bodies(receive("notification-events")), ElementsAre(R"({"eventType":"OrderCreated"})"));
+  EXPECT_EQ(receive("analytics-events").size(), 1u);
+}
+
+TEST_P(BrokerConformanceTest, ATopicExchangeRoutesByKeyAndSaysWhenNothingMatches) {
+  create("cancellations");
+  ASSERT_TRUE(broker_->declare_exchange("orders", ExchangeType::kTopic).ok());
+  ASSERT_TRUE(broker_->bind_queue("cancellations", "orders", "order.cancelled.#").ok());
+  EXPECT_THAT(*broker_->publish("orders", "order.cancelled.eu", {}, {.body = "c"}), ElementsAre("cancellations"));
+  EXPECT_THAT(*broker_->publish("orders", "order.created", {}, {.body = "x"}), IsEmpty());  // unroutable
+  EXPECT_THAT(bodies(receive("cancellations")), ElementsAre("c"));
+  EXPECT_EQ(broker_->publish("nope", "k", {}, {.body = "x"}).status().reason(), amqp_error::kNotFound);
+  EXPECT_EQ(broker_->bind_queue("nope", "orders", "k").reason(), sqs_error::kQueueDoesNotExist);
+}
+
+TEST_P(BrokerConformanceTest, APublishReachesEveryTargetOrNone) {
+  create("plain");
+  create("ordered.fifo", {.fifo = true});
+  ASSERT_TRUE(broker_->declare_exchange("all", ExchangeType::kFanout).ok());
+  ASSERT_TRUE(broker_->bind_queue("plain", "all", "").ok());
+  ASSERT_TRUE(broker_->bind_queue("ordered.fifo", "all", "").ok());
+  // The FIFO queue needs a group: it refuses, so the plain queue gets nothing either.
+  const Result<std::vector<std::string>> refused = broker_->publish("all", "", {}, {.body = "x"});
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), ::testing::StartsWith("queue ordered.fifo refuses the message: "));
+  EXPECT_THAT(receive("plain"), IsEmpty());
+}
+
+TEST_P(BrokerConformanceTest, DeletingAQueueRemovesItsBindingsAndItsRoleAsDeadLetterQueue) {
+  create("dlq");
+  create("source", {.visibility_timeout = 1s, .redrive = RedrivePolicy{"dlq", 1}});
+  ASSERT_TRUE(broker_->declare_exchange("x", ExchangeType::kFanout).ok());
+  ASSERT_TRUE(broker_->bind_queue("dlq", "x", "").ok());
+  ASSERT_TRUE(broker_->delete_queue("dlq").ok());
+  EXPECT_THAT(*broker_->publish("x", "", {}, {.body = "m"}), IsEmpty());
+  ASSERT_TRUE(broker_->send("source", {.body = "poison"}).ok());
+  EXPECT_EQ(receive("source").size(), 1u);
+  time_.run_for(1s);
+  EXPECT_EQ(receive("source").size(), 1u);  // no DLQ any more: delivered again
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BrokerConformanceTest, ::testing::ValuesIn(kBackends),
+                         [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace sluice::broker
