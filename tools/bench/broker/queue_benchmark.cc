@@ -2,7 +2,7 @@
 // already holding 1k, 100k or 1M messages. The cost must stay flat as the queue grows
 // (no O(n) step). Peer: the same three steps on a std::deque of strings with a
 // std::unordered_map of in-flight messages, the minimal structure a queue needs.
-// And topic-exchange routing against 1,000 bindings, below.
+// And topic-exchange routing against 1,000 bindings, and log append + fetch, below.
 // Compare ratios; absolute times drift on a shared machine.
 #include <benchmark/benchmark.h>
 
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/broker/exchange_router.h"
+#include "core/broker/partitioned_log.h"
 #include "core/broker/standard_queue.h"
 #include "core/time/virtual_time.h"
 
@@ -120,5 +121,34 @@ void BM_Peer_CheckEveryBinding_1000Bindings(benchmark::State& state) {
   if (routed != 2 * static_cast<std::size_t>(state.iterations())) state.SkipWithError("wrong queues");
 }
 BENCHMARK(BM_Peer_CheckEveryBinding_1000Bindings);
+
+// ---- Log append + fetch of one 100-byte keyed record, the partition holding 1M
+// records, with retention trimming it back. Peer: std::deque push_back + indexed read.
+
+void BM_Log_AppendFetch(benchmark::State& state) {
+  sluice::time::VirtualTime time;
+  sluice::broker::Topic topic("bench", {.partitions = 1, .retention_time = {}, .retention_bytes = 100'000'000}, time);
+  for (int i = 0; i < 1'000'000; ++i) {
+    if (!topic.append({.key = "k", .value = kBody}).ok()) return state.SkipWithError("fill");
+  }
+  std::int64_t offset = 0;
+  for (auto _ : state) {
+    offset = topic.append({.key = "k", .value = kBody})->offset;
+    benchmark::DoNotOptimize(topic.fetch(0, offset, 1)->size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Log_AppendFetch);
+
+void BM_Peer_Deque_AppendRead(benchmark::State& state) {
+  std::deque<std::pair<std::int64_t, std::string>> log;
+  for (int i = 0; i < 1'000'000; ++i) log.emplace_back(i, kBody);
+  for (auto _ : state) {
+    log.emplace_back(static_cast<std::int64_t>(log.size()), kBody);
+    benchmark::DoNotOptimize(log[log.size() - 1].second.size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Peer_Deque_AppendRead);
 
 }  // namespace
