@@ -41,6 +41,10 @@ Result<const InMemoryBroker::Queue*> InMemoryBroker::find(std::string_view name)
 Status InMemoryBroker::create_queue(std::string_view name, const QueueConfig& config) {
   if (Status status = validate_queue_name(name, config.fifo); !status.ok()) return status;
   if (Status status = config.validate(); !status.ok()) return status;
+  if (amqp_queues_.contains(name)) {
+    return Status(StatusCode::kFailedPrecondition, "an AMQP queue is named " + std::string(name),
+                  sqs_error::kQueueNameExists);
+  }
   if (const auto existing = queues_.find(name); existing != queues_.end()) {
     if (existing->second.config == config) return Status();  // CreateQueue is idempotent
     return Status(StatusCode::kFailedPrecondition,
@@ -77,6 +81,11 @@ Status InMemoryBroker::create_queue(std::string_view name, const QueueConfig& co
 }
 
 Status InMemoryBroker::delete_queue(std::string_view name) {
+  if (const auto amqp = amqp_queues_.find(name); amqp != amqp_queues_.end()) {
+    router_.remove_queue(name);
+    amqp_queues_.erase(amqp);
+    return Status();
+  }
   const auto it = queues_.find(name);
   if (it == queues_.end()) return no_such_queue(name);
   // Sources that dead-letter into it stop doing so; its bindings go with it.
@@ -189,41 +198,148 @@ Status InMemoryBroker::declare_exchange(std::string_view name, ExchangeType type
 
 Status InMemoryBroker::bind_queue(std::string_view queue, std::string_view exchange, std::string_view key,
                                   const Headers& arguments) {
-  if (!queues_.contains(queue)) return no_such_queue(queue);
+  if (!queues_.contains(queue) && !amqp_queues_.contains(queue)) return no_such_queue(queue);
   return router_.bind(queue, exchange, key, arguments);
 }
 
+Result<AmqpQueue*> InMemoryBroker::find_amqp(std::string_view name) {
+  const auto it = amqp_queues_.find(name);
+  if (it == amqp_queues_.end()) return no_such_queue(name);
+  return it->second.queue.get();
+}
+
+Status InMemoryBroker::declare_amqp_queue(std::string_view name, const AmqpQueueDeclaration& declaration) {
+  if (Status status = validate_queue_name(name, name.ends_with(".fifo")); !status.ok()) return status;
+  if (Status status = declaration.config.validate(); !status.ok()) return status;
+  if (queues_.contains(name)) {
+    return Status(StatusCode::kFailedPrecondition, "an SQS queue is named " + std::string(name),
+                  amqp_error::kPreconditionFailed);
+  }
+  if (const auto existing = amqp_queues_.find(name); existing != amqp_queues_.end()) {
+    const AmqpQueueDeclaration& had = existing->second.declaration;
+    const bool same = had.dead_letter_exchange == declaration.dead_letter_exchange &&
+                      had.dead_letter_routing_key == declaration.dead_letter_routing_key &&
+                      had.config.max_priority == declaration.config.max_priority &&
+                      had.config.max_length == declaration.config.max_length &&
+                      had.config.max_length_bytes == declaration.config.max_length_bytes &&
+                      had.config.overflow == declaration.config.overflow &&
+                      had.config.message_ttl == declaration.config.message_ttl;
+    if (same) return Status();
+    return Status(StatusCode::kFailedPrecondition,
+                  "queue " + std::string(name) + " was declared with other arguments", amqp_error::kPreconditionFailed);
+  }
+  if (queues_.size() + amqp_queues_.size() >= limits_.max_queues) {
+    return Status(StatusCode::kResourceExhausted, "at most " + std::to_string(limits_.max_queues) + " queues",
+                  amqp_error::kResourceLocked);
+  }
+  auto queue = std::make_unique<AmqpQueue>(std::string(name), declaration.config, scheduler_, events_);
+  const std::string source(name);
+  queue->set_dead_letter_sink([this, source](AmqpMessage message, std::string_view reason) {
+    const auto it = amqp_queues_.find(source);
+    if (it != amqp_queues_.end()) route_dead_letter(source, it->second.declaration, std::move(message), reason);
+  });
+  amqp_queues_.emplace(source, Amqp{declaration, std::move(queue)});
+  return Status();
+}
+
+void InMemoryBroker::route_dead_letter(const std::string& source, const AmqpQueueDeclaration& declaration,
+                                       AmqpMessage message, std::string_view reason) {
+  if (declaration.dead_letter_exchange.empty()) return;  // no DLX: dropped, as RabbitMQ does
+  const std::string key = declaration.dead_letter_routing_key.value_or(message.routing_key);
+  Result<std::vector<std::string>> targets = router_.route(declaration.dead_letter_exchange, key, message.headers);
+  if (!targets.ok()) return;  // the DLX is gone: dropped, as RabbitMQ does
+  BrokerSendRequest request{.body = std::move(message.body), .priority = message.priority};
+  // What RabbitMQ records in x-death, as attributes.
+  for (const auto& [name, value] : message.headers) request.attributes[name] = {"String", value, ""};
+  request.attributes["x-death-reason"] = {"String", std::string(reason), ""};
+  request.attributes["x-death-queue"] = {"String", source, ""};
+  for (const std::string& target : *targets) {
+    if (target == source) continue;  // a cycle back to the dead message's queue: dropped
+    if (check_target(target, request).ok()) deliver(target, key, request);
+  }
+}
+
+Status InMemoryBroker::consume(std::string_view queue, std::string_view consumer_tag, std::uint32_t prefetch,
+                               AmqpQueue::DeliveryCallback deliver) {
+  Result<AmqpQueue*> amqp = find_amqp(queue);
+  if (!amqp.ok()) return amqp.status();
+  return (*amqp)->consume(consumer_tag, prefetch, std::move(deliver));
+}
+
+Status InMemoryBroker::cancel(std::string_view queue, std::string_view consumer_tag) {
+  Result<AmqpQueue*> amqp = find_amqp(queue);
+  if (!amqp.ok()) return amqp.status();
+  return (*amqp)->cancel(consumer_tag);
+}
+
+Status InMemoryBroker::ack(std::string_view queue, std::uint64_t delivery_tag, bool multiple) {
+  Result<AmqpQueue*> amqp = find_amqp(queue);
+  if (!amqp.ok()) return amqp.status();
+  return (*amqp)->ack(delivery_tag, multiple);
+}
+
+Status InMemoryBroker::nack(std::string_view queue, std::uint64_t delivery_tag, bool requeue, bool multiple) {
+  Result<AmqpQueue*> amqp = find_amqp(queue);
+  if (!amqp.ok()) return amqp.status();
+  return (*amqp)->nack(delivery_tag, requeue, multiple);
+}
+
+Status InMemoryBroker::check_target(std::string_view name, const BrokerSendRequest& request) {
+  if (const auto amqp = amqp_queues_.find(name); amqp != amqp_queues_.end()) {
+    const AmqpQueueConfig& config = amqp->second.declaration.config;
+    const bool full = config.overflow == Overflow::kRejectPublish && config.max_length > 0 &&
+                      amqp->second.queue->ready() >= config.max_length;
+    if (full) return Status(StatusCode::kResourceExhausted, "queue " + std::string(name) + " is full", amqp_error::kResourceLocked);
+    return Status();
+  }
+  Result<Queue*> queue = find(name);
+  if (!queue.ok()) return queue.status();
+  const QueueConfig& config = (*queue)->config;
+  Status status = check_request(**queue, request);
+  if (status.ok()) status = validate_send(request.body, request.attributes, config.max_message_bytes);
+  if (status.ok() && config.fifo) status = validate_fifo_id("MessageGroupId", request.group_id);
+  if (status.ok() && config.fifo && request.deduplication_id.empty() &&
+      !(config.content_based_deduplication && request.content_sha256)) {
+    status = Status::invalid_argument("a FIFO queue bound to the exchange needs a deduplication id or body hash",
+                                      sqs_error::kInvalidParameterValue);
+  }
+  if (status.ok()) {
+    Result<QueueStats> stats = queue_stats(name);
+    if (stats->visible + stats->in_flight + stats->delayed >= config.max_messages) {
+      status = Status(StatusCode::kResourceExhausted, "queue " + std::string(name) + " is full", sqs_error::kOverLimit);
+    }
+  }
+  return status;
+}
+
+void InMemoryBroker::deliver(std::string_view name, std::string_view routing_key, const BrokerSendRequest& request) {
+  if (const auto amqp = amqp_queues_.find(name); amqp != amqp_queues_.end()) {
+    AmqpMessage message{request.body, {}, std::string(routing_key), request.priority, request.expiration};
+    for (const auto& [attribute, value] : request.attributes) message.headers[attribute] = value.string_value;
+    amqp->second.queue->publish(std::move(message));
+    return;
+  }
+  (void)send_to(**find(name), request);  // checked by check_target: cannot fail here
+}
+
 Result<std::vector<std::string>> InMemoryBroker::publish(std::string_view exchange, std::string_view routing_key,
-                                                         const Headers& headers, const BrokerSendRequest& request) {
+                                                         const Headers& headers, const BrokerSendRequest& request,
+                                                         bool mandatory) {
   Result<std::vector<std::string>> targets = router_.route(exchange, routing_key, headers);
   if (!targets.ok()) return targets.status();
+  if (targets->empty() && mandatory) {
+    return Status(StatusCode::kNotFound,
+                  "no queue is bound to exchange " + std::string(exchange) + " for key \"" + std::string(routing_key) +
+                      "\": the mandatory message is returned",
+                  amqp_error::kNoRoute);
+  }
   // Every target is checked first, so that a message goes to all of them or to none.
   for (const std::string& name : *targets) {
-    Result<Queue*> queue = find(name);
-    if (!queue.ok()) return queue.status();
-    const QueueConfig& config = (*queue)->config;
-    Status status = check_request(**queue, request);
-    if (status.ok()) status = validate_send(request.body, request.attributes, config.max_message_bytes);
-    if (status.ok() && config.fifo) status = validate_fifo_id("MessageGroupId", request.group_id);
-    if (status.ok() && config.fifo && request.deduplication_id.empty() &&
-        !(config.content_based_deduplication && request.content_sha256)) {
-      status = Status::invalid_argument("a FIFO queue bound to the exchange needs a deduplication id or body hash",
-                                        sqs_error::kInvalidParameterValue);
-    }
-    if (status.ok()) {
-      Result<QueueStats> stats = queue_stats(name);
-      if (stats->visible + stats->in_flight + stats->delayed >= config.max_messages) {
-        status = Status(StatusCode::kResourceExhausted, "queue " + name + " is full", sqs_error::kOverLimit);
-      }
-    }
-    if (!status.ok()) {
+    if (Status status = check_target(name, request); !status.ok()) {
       return Status(status.code(), "queue " + name + " refuses the message: " + status.message(), status.reason());
     }
   }
-  for (const std::string& name : *targets) {
-    Result<BrokerSendResult> sent = send_to(**find(name), request);
-    if (!sent.ok()) return sent.status();  // checked above: not expected
-  }
+  for (const std::string& name : *targets) deliver(name, routing_key, request);
   return targets;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "core/broker/amqp_queue.h"
 #include "core/broker/exchange_router.h"
 #include "core/broker/fifo_queue.h"
 #include "core/broker/message_broker.h"
@@ -37,11 +38,18 @@ class InMemoryBroker final : public MessageBroker {
   Status change_visibility(std::string_view queue, std::string_view receipt_handle, time::Duration timeout) override;
   Status purge(std::string_view queue) override;
   Result<QueueStats> queue_stats(std::string_view queue) const override;
+  Status declare_amqp_queue(std::string_view name, const AmqpQueueDeclaration& declaration) override;
+  Status consume(std::string_view queue, std::string_view consumer_tag, std::uint32_t prefetch,
+                 AmqpQueue::DeliveryCallback deliver) override;
+  Status cancel(std::string_view queue, std::string_view consumer_tag) override;
+  Status ack(std::string_view queue, std::uint64_t delivery_tag, bool multiple) override;
+  Status nack(std::string_view queue, std::uint64_t delivery_tag, bool requeue, bool multiple) override;
   Status declare_exchange(std::string_view name, ExchangeType type) override;
   Status bind_queue(std::string_view queue, std::string_view exchange, std::string_view key,
                     const Headers& arguments) override;
   Result<std::vector<std::string>> publish(std::string_view exchange, std::string_view routing_key,
-                                           const Headers& headers, const BrokerSendRequest& request) override;
+                                           const Headers& headers, const BrokerSendRequest& request,
+                                           bool mandatory) override;
 
  private:
   struct Queue {
@@ -50,7 +58,19 @@ class InMemoryBroker final : public MessageBroker {
     std::unique_ptr<FifoQueue> fifo;
   };
 
+  struct Amqp {
+    AmqpQueueDeclaration declaration;
+    std::unique_ptr<AmqpQueue> queue;
+  };
+
   Result<Queue*> find(std::string_view name);
+  Result<AmqpQueue*> find_amqp(std::string_view name);
+  // Checks that queue `name` (SQS or AMQP) would take the message now.
+  Status check_target(std::string_view name, const BrokerSendRequest& request);
+  // Delivers a copy to queue `name` (checked before).
+  void deliver(std::string_view name, std::string_view routing_key, const BrokerSendRequest& request);
+  void route_dead_letter(const std::string& source, const AmqpQueueDeclaration& declaration, AmqpMessage message,
+                         std::string_view reason);
   Result<const Queue*> find(std::string_view name) const;
   static Status check_request(const Queue& queue, const BrokerSendRequest& request);
   Result<BrokerSendResult> send_to(Queue& queue, BrokerSendRequest request);
@@ -61,6 +81,7 @@ class InMemoryBroker final : public MessageBroker {
   InMemoryBrokerLimits limits_;
   ExchangeRouter router_;
   std::map<std::string, Queue, std::less<>> queues_;
+  std::map<std::string, Amqp, std::less<>> amqp_queues_;
 };
 
 }  // namespace sluice::broker

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/base/result.h"
+#include "core/broker/amqp_queue.h"
 #include "core/broker/exchange_router.h"
 #include "core/broker/message.h"
 #include "core/broker/queue_config.h"
@@ -33,8 +34,10 @@ namespace sluice::broker {
 // BrokerSendRequest: one SendMessage, to a standard or a FIFO queue.
 struct BrokerSendRequest {
   std::string body;
-  MessageAttributes attributes;
+  MessageAttributes attributes;         // on AMQP queues: headers (string values)
   std::optional<time::Duration> delay;  // standard queues only
+  std::uint8_t priority = 0;                 // AMQP queues only
+  std::optional<time::Duration> expiration;  // AMQP queues only: per-message TTL
   std::string group_id;                 // FIFO only: MessageGroupId
   std::string deduplication_id;         // FIFO only: MessageDeduplicationId
   std::optional<std::array<std::uint8_t, 32>> content_sha256;  // FIFO content-based deduplication
@@ -51,6 +54,18 @@ struct BrokerMessage {
   std::string group_id;         // FIFO only
   std::string sequence_number;  // FIFO only
 };
+
+// AmqpQueueDeclaration: a RabbitMQ queue and where its dead letters go
+// (x-dead-letter-exchange, x-dead-letter-routing-key; the message's own key if unset).
+struct AmqpQueueDeclaration {
+  AmqpQueueConfig config;
+  std::string dead_letter_exchange;
+  std::optional<std::string> dead_letter_routing_key;
+};
+
+namespace amqp_error {
+inline constexpr std::string_view kNoRoute = "NO_ROUTE";
+}  // namespace amqp_error
 
 class MessageBroker {
  public:
@@ -73,14 +88,27 @@ class MessageBroker {
   virtual Status purge(std::string_view queue) = 0;
   virtual Result<QueueStats> queue_stats(std::string_view queue) const = 0;
 
-  // Routing (AMQP). publish sends a copy to every queue the exchange routes it to and
-  // returns their names; none means unroutable. Every target must accept the message
-  // (FIFO fields and all) or nothing is sent and the error says which refused it.
+  // AMQP queues: pushed to consumers, settled by ack/nack, dead-lettered through an
+  // exchange. Names are shared with the SQS queues. Declaring again with the same
+  // declaration is harmless.
+  virtual Status declare_amqp_queue(std::string_view name, const AmqpQueueDeclaration& declaration) = 0;
+  virtual Status consume(std::string_view queue, std::string_view consumer_tag, std::uint32_t prefetch,
+                         AmqpQueue::DeliveryCallback deliver) = 0;
+  virtual Status cancel(std::string_view queue, std::string_view consumer_tag) = 0;
+  virtual Status ack(std::string_view queue, std::uint64_t delivery_tag, bool multiple = false) = 0;
+  virtual Status nack(std::string_view queue, std::uint64_t delivery_tag, bool requeue, bool multiple = false) = 0;
+
+  // Routing (AMQP). publish sends a copy to every queue (SQS or AMQP) the exchange
+  // routes it to and returns their names, once stored (a publisher confirm); none
+  // means unroutable, which with `mandatory` is a NO_ROUTE error (the message is
+  // returned). Every target must accept the message (FIFO fields, a queue refusing
+  // overflow, and all) or nothing is sent and the error says which refused it.
   virtual Status declare_exchange(std::string_view name, ExchangeType type) = 0;
   virtual Status bind_queue(std::string_view queue, std::string_view exchange, std::string_view key,
                             const Headers& arguments = {}) = 0;
   virtual Result<std::vector<std::string>> publish(std::string_view exchange, std::string_view routing_key,
-                                                   const Headers& headers, const BrokerSendRequest& request) = 0;
+                                                   const Headers& headers, const BrokerSendRequest& request,
+                                                   bool mandatory = false) = 0;
 };
 
 }  // namespace sluice::broker

@@ -195,6 +195,79 @@ TEST_P(BrokerConformanceTest, DeletingAQueueRemovesItsBindingsAndItsRoleAsDeadLe
   EXPECT_EQ(receive("source").size(), 1u);  // no DLQ any more: delivered again
 }
 
+// ---- AMQP queues
+
+TEST_P(BrokerConformanceTest, AmqpQueuesPushToConsumersThroughAnExchange) {
+  ASSERT_TRUE(broker_->declare_amqp_queue("work", {}).ok());
+  ASSERT_TRUE(broker_->declare_exchange("tasks", ExchangeType::kDirect).ok());
+  ASSERT_TRUE(broker_->bind_queue("work", "tasks", "resize").ok());
+  std::vector<std::string> got;
+  std::uint64_t tag = 0;
+  ASSERT_TRUE(broker_->consume("work", "worker-1", 10, [&](const AmqpDelivery& d) {
+    got.push_back(d.body + "@" + d.routing_key);
+    tag = d.delivery_tag;
+  }).ok());
+  EXPECT_THAT(*broker_->publish("tasks", "resize", {}, {.body = "image-1"}), ElementsAre("work"));
+  time_.run_for(0s);
+  EXPECT_THAT(got, ElementsAre("image-1@resize"));
+  EXPECT_TRUE(broker_->ack("work", tag).ok());
+  EXPECT_EQ(broker_->ack("work", tag).reason(), amqp_error::kPreconditionFailed);  // settled already
+  EXPECT_EQ(broker_->consume("nope", "c", 1, [](const AmqpDelivery&) {}).reason(), sqs_error::kQueueDoesNotExist);
+}
+
+TEST_P(BrokerConformanceTest, DeadLettersGoThroughTheDeadLetterExchangeWithTheirReason) {
+  create("dead");
+  ASSERT_TRUE(broker_->declare_exchange("dlx", ExchangeType::kFanout).ok());
+  ASSERT_TRUE(broker_->bind_queue("dead", "dlx", "").ok());
+  ASSERT_TRUE(broker_->declare_amqp_queue(
+      "work", {.config = {.message_ttl = 5s}, .dead_letter_exchange = "dlx"}).ok());
+  ASSERT_TRUE(broker_->declare_exchange("tasks", ExchangeType::kFanout).ok());
+  ASSERT_TRUE(broker_->bind_queue("work", "tasks", "").ok());
+  std::uint64_t tag = 0;
+  ASSERT_TRUE(broker_->consume("work", "w", 1, [&](const AmqpDelivery& d) { tag = d.delivery_tag; }).ok());
+  ASSERT_TRUE(broker_->publish("tasks", "", {}, {.body = "poison"}).ok());
+  ASSERT_TRUE(broker_->publish("tasks", "", {}, {.body = "left behind"}).ok());
+  time_.run_for(0s);
+  ASSERT_TRUE(broker_->nack("work", tag, /*requeue=*/false).ok());  // poison: rejected
+  ASSERT_TRUE(broker_->cancel("work", "w").ok());
+  time_.run_for(5s);  // "left behind" waited its TTL: expired
+  std::vector<std::string> reasons;
+  for (const BrokerMessage& m : receive("dead")) {
+    reasons.push_back(m.message.body + ":" + m.message.attributes.at("x-death-reason").string_value + ":" +
+                      m.message.attributes.at("x-death-queue").string_value);
+  }
+  EXPECT_THAT(reasons, ElementsAre("poison:rejected:work", "left behind:expired:work"));
+}
+
+TEST_P(BrokerConformanceTest, AMandatoryMessageWithNoRouteIsReturned) {
+  ASSERT_TRUE(broker_->declare_exchange("orders", ExchangeType::kDirect).ok());
+  EXPECT_THAT(*broker_->publish("orders", "nowhere", {}, {.body = "x"}), IsEmpty());
+  EXPECT_EQ(broker_->publish("orders", "nowhere", {}, {.body = "x"}, /*mandatory=*/true).status().reason(),
+            amqp_error::kNoRoute);
+}
+
+TEST_P(BrokerConformanceTest, SqsAndAmqpQueuesShareOneNamespace) {
+  create("jobs");
+  EXPECT_EQ(broker_->declare_amqp_queue("jobs", {}).reason(), amqp_error::kPreconditionFailed);
+  ASSERT_TRUE(broker_->declare_amqp_queue("tasks", {}).ok());
+  EXPECT_TRUE(broker_->declare_amqp_queue("tasks", {}).ok());  // the same declaration again
+  EXPECT_EQ(broker_->declare_amqp_queue("tasks", {.config = {.max_priority = 3}}).reason(),
+            amqp_error::kPreconditionFailed);
+  EXPECT_EQ(broker_->create_queue("tasks", {}).reason(), sqs_error::kQueueNameExists);
+}
+
+TEST_P(BrokerConformanceTest, AFullRejectPublishQueueRefusesTheWholePublish) {
+  create("audit");
+  ASSERT_TRUE(broker_->declare_amqp_queue(
+      "bounded", {.config = {.max_length = 1, .overflow = Overflow::kRejectPublish}}).ok());
+  ASSERT_TRUE(broker_->declare_exchange("all", ExchangeType::kFanout).ok());
+  ASSERT_TRUE(broker_->bind_queue("audit", "all", "").ok());
+  ASSERT_TRUE(broker_->bind_queue("bounded", "all", "").ok());
+  ASSERT_TRUE(broker_->publish("all", "", {}, {.body = "first"}).ok());
+  EXPECT_EQ(broker_->publish("all", "", {}, {.body = "second"}).status().reason(), amqp_error::kResourceLocked);
+  EXPECT_EQ(receive("audit").size(), 1u);  // only the first: the second went nowhere
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BrokerConformanceTest, ::testing::ValuesIn(kBackends),
                          [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
 
