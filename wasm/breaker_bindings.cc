@@ -74,7 +74,8 @@ class JsCircuitBreaker {
     if (id == 0 || id > permits_.size() || !permits_[id - 1]) throw_js_error("unknown permit id " + std::to_string(id));
     if (outcome < 0 || outcome > 2) throw_js_error("outcome must be 0 (success), 1 (failure) or 2 (ignored)");
     if (!std::isfinite(duration_ms) || duration_ms < 0) throw_js_error("duration_ms must be a finite number >= 0");
-    const auto duration = std::chrono::duration_cast<time::Duration>(std::chrono::duration<double, std::milli>(duration_ms));
+    const auto duration =
+        std::chrono::duration_cast<time::Duration>(std::chrono::duration<double, std::milli>(duration_ms));
     permits_[id - 1].record(static_cast<Outcome>(outcome), duration);
     free_.push_back(id - 1);
   }

@@ -24,9 +24,7 @@ namespace {
 
 using emscripten::val;
 
-[[noreturn]] void throw_js_error(const std::string& message) {
-  val::global("Error").new_(message).throw_();
-}
+[[noreturn]] void throw_js_error(const std::string& message) { val::global("Error").new_(message).throw_(); }
 
 // The largest integer a JS number holds exactly.
 constexpr double kMaxSafeInteger = 9007199254740991.0;
@@ -76,9 +74,7 @@ class JsPrng {
 
 class JsVirtualTime {
  public:
-  double now_ms() const {
-    return std::chrono::duration<double, std::milli>(time_.now().time_since_epoch()).count();
-  }
+  double now_ms() const { return std::chrono::duration<double, std::milli>(time_.now().time_since_epoch()).count(); }
 
   double schedule_after_ms(double delay_ms, val callback) {
     if (callback.typeOf().as<std::string>() != "function") {

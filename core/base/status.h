@@ -21,7 +21,7 @@ enum class StatusCode {
   kInvalidArgument,     // bad input or configuration; retrying the same input fails again
   kFailedPrecondition,  // the operation does not apply in the current state
   kNotFound,
-  kResourceExhausted,   // a limit was reached; it may succeed later
+  kResourceExhausted,  // a limit was reached; it may succeed later
   kUnavailable,
 };
 

@@ -26,8 +26,7 @@ Status AmqpQueueConfig::validate() const {
   return Status();
 }
 
-AmqpQueue::AmqpQueue(std::string name, AmqpQueueConfig config, time::Scheduler& scheduler,
-                     observe::EventSink* events)
+AmqpQueue::AmqpQueue(std::string name, AmqpQueueConfig config, time::Scheduler& scheduler, observe::EventSink* events)
     : name_(std::move(name)), config_(config), scheduler_(scheduler), events_(events) {
   SLUICE_CHECK(config_.validate().ok());
   levels_.resize(std::size_t{config_.max_priority} + 1);
@@ -212,9 +211,8 @@ void AmqpQueue::dispatch() {
     ++consumer->unacked;
     const std::uint64_t tag = ++last_delivery_tag_;
     const AmqpMessage& m = stored->message;
-    deliveries.emplace_back(consumer->deliver,
-                            AmqpDelivery{tag, last_consumer_, m.body, m.headers, m.routing_key, m.priority,
-                                         stored->redelivered});
+    deliveries.emplace_back(consumer->deliver, AmqpDelivery{tag, last_consumer_, m.body, m.headers, m.routing_key,
+                                                            m.priority, stored->redelivered});
     unacked_.emplace(tag, Unacked{std::move(*stored), last_consumer_});
     report("amqp.delivered", static_cast<std::int64_t>(tag));
   }

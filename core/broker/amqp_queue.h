@@ -50,9 +50,9 @@ namespace sluice::broker {
 enum class Overflow : std::uint8_t { kDropHead, kRejectPublish };
 
 struct AmqpQueueConfig {
-  std::uint8_t max_priority = 0;         // x-max-priority; 0: no priorities
-  std::uint32_t max_length = 0;          // x-max-length; 0: no limit
-  std::uint64_t max_length_bytes = 0;    // x-max-length-bytes; 0: no limit
+  std::uint8_t max_priority = 0;       // x-max-priority; 0: no priorities
+  std::uint32_t max_length = 0;        // x-max-length; 0: no limit
+  std::uint64_t max_length_bytes = 0;  // x-max-length-bytes; 0: no limit
   Overflow overflow = Overflow::kDropHead;
   std::optional<time::Duration> message_ttl;  // x-message-ttl
   std::uint32_t max_consumers = 1'000;
@@ -64,7 +64,7 @@ struct AmqpMessage {
   std::string body;
   Headers headers;
   std::string routing_key;
-  std::uint8_t priority = 0;                // above max_priority counts as max_priority
+  std::uint8_t priority = 0;                 // above max_priority counts as max_priority
   std::optional<time::Duration> expiration;  // per-message TTL
 };
 
@@ -88,8 +88,7 @@ class AmqpQueue {
   using DeadLetterSink = std::function<void(AmqpMessage message, std::string_view reason)>;
 
   // REQUIRES: config.validate().ok(); scheduler and sink outlive the queue.
-  AmqpQueue(std::string name, AmqpQueueConfig config, time::Scheduler& scheduler,
-            observe::EventSink* events = nullptr);
+  AmqpQueue(std::string name, AmqpQueueConfig config, time::Scheduler& scheduler, observe::EventSink* events = nullptr);
   ~AmqpQueue();
 
   AmqpQueue(const AmqpQueue&) = delete;
@@ -153,7 +152,7 @@ class AmqpQueue {
   std::size_t ready_count_ = 0;
   std::uint64_t ready_bytes_ = 0;
   std::map<std::string, Consumer, std::less<>> consumers_;
-  std::string last_consumer_;  // round robin: the next consumer after this one
+  std::string last_consumer_;                 // round robin: the next consumer after this one
   std::map<std::uint64_t, Unacked> unacked_;  // by delivery tag
   std::uint64_t last_delivery_tag_ = 0;
   bool dispatch_scheduled_ = false;

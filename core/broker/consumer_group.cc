@@ -42,10 +42,10 @@ Result<std::uint64_t> ConsumerGroup::join(std::string_view member_id) {
   auto it = members_.find(member_id);
   if (it == members_.end()) {
     if (members_.size() >= config_.max_members) {
-      return Status(StatusCode::kResourceExhausted,
-                    "consumer group " + name_ + " has its maximum of " + std::to_string(config_.max_members) +
-                        " members",
-                    kafka_error::kGroupMaxSizeReached);
+      return Status(
+          StatusCode::kResourceExhausted,
+          "consumer group " + name_ + " has its maximum of " + std::to_string(config_.max_members) + " members",
+          kafka_error::kGroupMaxSizeReached);
     }
     it = members_.emplace(std::string(member_id), Member{}).first;
   }
@@ -125,7 +125,8 @@ Status ConsumerGroup::commit(std::string_view member_id, std::uint64_t generatio
                   "member " + std::string(member_id) + " does not own partition " + std::to_string(partition),
                   kafka_error::kIllegalGeneration);
   }
-  if (offset < 0) return Status::invalid_argument("a committed offset must not be negative", kafka_error::kOffsetOutOfRange);
+  if (offset < 0)
+    return Status::invalid_argument("a committed offset must not be negative", kafka_error::kOffsetOutOfRange);
   committed_[partition] = offset;
   return Status();
 }

@@ -36,9 +36,9 @@ bool headers_match(const Headers& arguments, const Headers& headers) {
 // A node per binding-key word; a key's queues sit on the node of its last word.
 struct ExchangeRouter::TopicNode {
   std::map<std::string, std::unique_ptr<TopicNode>, std::less<>> children;  // literal words
-  std::unique_ptr<TopicNode> star;                                         // "*"
-  std::unique_ptr<TopicNode> hash;                                         // "#"
-  std::map<std::string, int, std::less<>> queues;                          // queue -> bindings ending here
+  std::unique_ptr<TopicNode> star;                                          // "*"
+  std::unique_ptr<TopicNode> hash;                                          // "#"
+  std::map<std::string, int, std::less<>> queues;                           // queue -> bindings ending here
 
   TopicNode* child(std::string_view word, bool create) {
     std::unique_ptr<TopicNode>* slot = nullptr;
@@ -95,9 +95,9 @@ Status ExchangeRouter::validate_exchange_name(std::string_view name) const {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                     c == '_' || c == '.' || c == ':';
     if (!ok) {
-      return Status::invalid_argument("exchange name \"" + std::string(name) +
-                                          "\" may hold only letters, digits, '-', '_', '.' and ':'",
-                                      amqp_error::kPreconditionFailed);
+      return Status::invalid_argument(
+          "exchange name \"" + std::string(name) + "\" may hold only letters, digits, '-', '_', '.' and ':'",
+          amqp_error::kPreconditionFailed);
     }
   }
   return Status();
@@ -112,8 +112,8 @@ Status ExchangeRouter::declare_exchange(std::string_view name, ExchangeType type
   if (Status status = validate_exchange_name(name); !status.ok()) return status;
   if (const Exchange* existing = find(name)) {
     if (existing->type == type) return Status();
-    return Status(StatusCode::kFailedPrecondition,
-                  "exchange \"" + std::string(name) + "\" exists with another type", amqp_error::kPreconditionFailed);
+    return Status(StatusCode::kFailedPrecondition, "exchange \"" + std::string(name) + "\" exists with another type",
+                  amqp_error::kPreconditionFailed);
   }
   if (exchanges_.size() >= limits_.max_exchanges) {
     return Status(StatusCode::kResourceExhausted,

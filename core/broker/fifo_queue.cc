@@ -186,10 +186,10 @@ std::vector<FifoReceivedMessage> FifoQueue::take(const ReceiveRequest& request, 
       }
       if (in_flight_ >= config_.max_in_flight) {
         if (batch.empty()) {
-          error = Status(StatusCode::kResourceExhausted,
-                         "queue " + name_ + " has its maximum of " + std::to_string(config_.max_in_flight) +
-                             " messages in flight",
-                         sqs_error::kOverLimit);
+          error = Status(
+              StatusCode::kResourceExhausted,
+              "queue " + name_ + " has its maximum of " + std::to_string(config_.max_in_flight) + " messages in flight",
+              sqs_error::kOverLimit);
         }
         mark_ready_if_so(group_id);
         return batch;
@@ -229,9 +229,15 @@ FifoQueue::Stored FifoQueue::remove(std::uint64_t seq, std::string_view event) {
   SLUICE_CHECK(position != group.messages.end());
   group.messages.erase(position);
   switch (message.state) {
-    case State::kVisible: --visible_count_; break;
-    case State::kInFlight: --in_flight_, --group.in_flight; break;
-    case State::kDelayed: --delayed_; break;
+    case State::kVisible:
+      --visible_count_;
+      break;
+    case State::kInFlight:
+      --in_flight_, --group.in_flight;
+      break;
+    case State::kDelayed:
+      --delayed_;
+      break;
   }
   if (!event.empty()) report(event, message.id);
   if (group.messages.empty()) {

@@ -48,10 +48,10 @@ namespace sluice::broker {
 struct FifoSendRequest {
   std::string body;
   MessageAttributes attributes;
-  std::string group_id;                                  // MessageGroupId, required
-  std::string deduplication_id;                          // MessageDeduplicationId
+  std::string group_id;                                        // MessageGroupId, required
+  std::string deduplication_id;                                // MessageDeduplicationId
   std::optional<std::array<std::uint8_t, 32>> content_sha256;  // for content-based deduplication
-  std::optional<time::Duration> delay;                   // refused: FIFO queues delay per queue
+  std::optional<time::Duration> delay;                         // refused: FIFO queues delay per queue
 };
 
 struct FifoSendResult {

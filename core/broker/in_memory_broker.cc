@@ -8,8 +8,7 @@ namespace sluice::broker {
 namespace {
 
 Status no_such_queue(std::string_view name) {
-  return Status(StatusCode::kNotFound, "queue " + std::string(name) + " does not exist",
-                sqs_error::kQueueDoesNotExist);
+  return Status(StatusCode::kNotFound, "queue " + std::string(name) + " does not exist", sqs_error::kQueueDoesNotExist);
 }
 
 BrokerMessage from_standard(ReceivedMessage message) { return BrokerMessage{std::move(message), {}, {}}; }
@@ -58,9 +57,9 @@ Status InMemoryBroker::create_queue(std::string_view name, const QueueConfig& co
   if (config.redrive) {
     const auto target = queues_.find(config.redrive->dead_letter_queue);
     if (target == queues_.end()) {
-      return Status::invalid_argument("the redrive policy's dead-letter queue " + config.redrive->dead_letter_queue +
-                                          " does not exist",
-                                      sqs_error::kInvalidParameterValue);
+      return Status::invalid_argument(
+          "the redrive policy's dead-letter queue " + config.redrive->dead_letter_queue + " does not exist",
+          sqs_error::kInvalidParameterValue);
     }
     if (target->second.config.fifo != config.fifo) {
       return Status::invalid_argument("a dead-letter queue must be of the same kind (standard or FIFO) as its source",
@@ -109,7 +108,8 @@ std::vector<std::string> InMemoryBroker::list_queues(std::string_view prefix) co
 }
 
 Status InMemoryBroker::check_request(const Queue& queue, const BrokerSendRequest& request) {
-  if (!queue.config.fifo && (!request.group_id.empty() || !request.deduplication_id.empty() || request.content_sha256)) {
+  if (!queue.config.fifo &&
+      (!request.group_id.empty() || !request.deduplication_id.empty() || request.content_sha256)) {
     return Status::invalid_argument("MessageGroupId and MessageDeduplicationId are for FIFO queues only",
                                     sqs_error::kInvalidParameterValue);
   }
@@ -140,7 +140,8 @@ Result<BrokerSendResult> InMemoryBroker::send(std::string_view queue_name, Broke
 void InMemoryBroker::receive(std::string_view queue_name, const ReceiveRequest& request, ReceiveCallback done) {
   Result<Queue*> queue = find(queue_name);
   if (!queue.ok()) {
-    scheduler_.schedule_after(time::Duration::zero(), [done = std::move(done), status = queue.status()] { done(status); });
+    scheduler_.schedule_after(time::Duration::zero(),
+                              [done = std::move(done), status = queue.status()] { done(status); });
     return;
   }
   auto convert = [done = std::move(done)](auto result, auto from) {
@@ -225,8 +226,8 @@ Status InMemoryBroker::declare_amqp_queue(std::string_view name, const AmqpQueue
                       had.config.overflow == declaration.config.overflow &&
                       had.config.message_ttl == declaration.config.message_ttl;
     if (same) return Status();
-    return Status(StatusCode::kFailedPrecondition,
-                  "queue " + std::string(name) + " was declared with other arguments", amqp_error::kPreconditionFailed);
+    return Status(StatusCode::kFailedPrecondition, "queue " + std::string(name) + " was declared with other arguments",
+                  amqp_error::kPreconditionFailed);
   }
   if (queues_.size() + amqp_queues_.size() >= limits_.max_queues) {
     return Status(StatusCode::kResourceExhausted, "at most " + std::to_string(limits_.max_queues) + " queues",
@@ -289,7 +290,9 @@ Status InMemoryBroker::check_target(std::string_view name, const BrokerSendReque
     const AmqpQueueConfig& config = amqp->second.declaration.config;
     const bool full = config.overflow == Overflow::kRejectPublish && config.max_length > 0 &&
                       amqp->second.queue->ready() >= config.max_length;
-    if (full) return Status(StatusCode::kResourceExhausted, "queue " + std::string(name) + " is full", amqp_error::kResourceLocked);
+    if (full)
+      return Status(StatusCode::kResourceExhausted, "queue " + std::string(name) + " is full",
+                    amqp_error::kResourceLocked);
     return Status();
   }
   Result<Queue*> queue = find(name);

@@ -30,9 +30,9 @@ struct SendRequest {
 };
 
 struct ReceiveRequest {
-  std::uint32_t max_messages = 1;                     // 1 to 10
+  std::uint32_t max_messages = 1;                    // 1 to 10
   std::optional<time::Duration> visibility_timeout;  // overrides the queue's
-  std::optional<time::Duration> wait;                 // long poll, 0 to 20 s; default the queue's
+  std::optional<time::Duration> wait;                // long poll, 0 to 20 s; default the queue's
 };
 
 struct ReceivedMessage {

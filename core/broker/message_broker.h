@@ -34,12 +34,12 @@ namespace sluice::broker {
 // BrokerSendRequest: one SendMessage, to a standard or a FIFO queue.
 struct BrokerSendRequest {
   std::string body;
-  MessageAttributes attributes;         // on AMQP queues: headers (string values)
-  std::optional<time::Duration> delay;  // standard queues only
-  std::uint8_t priority = 0;                 // AMQP queues only
-  std::optional<time::Duration> expiration;  // AMQP queues only: per-message TTL
-  std::string group_id;                 // FIFO only: MessageGroupId
-  std::string deduplication_id;         // FIFO only: MessageDeduplicationId
+  MessageAttributes attributes;                                // on AMQP queues: headers (string values)
+  std::optional<time::Duration> delay;                         // standard queues only
+  std::uint8_t priority = 0;                                   // AMQP queues only
+  std::optional<time::Duration> expiration;                    // AMQP queues only: per-message TTL
+  std::string group_id;                                        // FIFO only: MessageGroupId
+  std::string deduplication_id;                                // FIFO only: MessageDeduplicationId
   std::optional<std::array<std::uint8_t, 32>> content_sha256;  // FIFO content-based deduplication
 };
 
@@ -83,8 +83,7 @@ class MessageBroker {
   // receive: `done` is called once, from the scheduler.
   virtual void receive(std::string_view queue, const ReceiveRequest& request, ReceiveCallback done) = 0;
   virtual Result<DeleteResult> delete_message(std::string_view queue, std::string_view receipt_handle) = 0;
-  virtual Status change_visibility(std::string_view queue, std::string_view receipt_handle,
-                                   time::Duration timeout) = 0;
+  virtual Status change_visibility(std::string_view queue, std::string_view receipt_handle, time::Duration timeout) = 0;
   virtual Status purge(std::string_view queue) = 0;
   virtual Result<QueueStats> queue_stats(std::string_view queue) const = 0;
 

@@ -32,8 +32,12 @@ std::int32_t kafka_murmur2(std::string_view data) {
   }
   const std::size_t tail = data.size() & ~std::size_t{3};
   switch (data.size() % 4) {
-    case 3: h ^= byte(tail + 2) << 16; [[fallthrough]];
-    case 2: h ^= byte(tail + 1) << 8; [[fallthrough]];
+    case 3:
+      h ^= byte(tail + 2) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= byte(tail + 1) << 8;
+      [[fallthrough]];
     case 1:
       h ^= byte(tail);
       h *= m;
@@ -200,10 +204,9 @@ std::size_t Topic::enforce_retention() {
   const time::Instant now = clock_.now();
   std::size_t dropped = 0;
   for (Partition& partition : partitions_) {
-    while (!partition.records.empty() &&
-           ((config_.retention_time > time::Duration::zero() &&
-             now - partition.records.front().timestamp >= config_.retention_time) ||
-            (config_.retention_bytes > 0 && partition.bytes > config_.retention_bytes))) {
+    while (!partition.records.empty() && ((config_.retention_time > time::Duration::zero() &&
+                                           now - partition.records.front().timestamp >= config_.retention_time) ||
+                                          (config_.retention_bytes > 0 && partition.bytes > config_.retention_bytes))) {
       drop_front(partition);
       ++dropped;
     }
@@ -218,9 +221,8 @@ std::size_t Topic::compact() {
     std::unordered_map<std::string, std::int64_t> latest;  // key -> offset of its last record
     for (const LogRecord& record : partition.records) latest[record.key.value_or("")] = record.offset;
     const std::size_t before = partition.records.size();
-    std::erase_if(partition.records, [&](const LogRecord& record) {
-      return latest.at(record.key.value_or("")) != record.offset;
-    });
+    std::erase_if(partition.records,
+                  [&](const LogRecord& record) { return latest.at(record.key.value_or("")) != record.offset; });
     dropped += before - partition.records.size();
     partition.bytes = 0;
     for (const LogRecord& record : partition.records) partition.bytes += size_of(record);

@@ -57,12 +57,12 @@ std::int32_t kafka_murmur2(std::string_view data);
 std::uint32_t kafka_partition_for_key(std::string_view key, std::uint32_t partitions);
 
 struct TopicConfig {
-  std::uint32_t partitions = 1;                                   // 1 to 1000
-  time::Duration retention_time = std::chrono::hours(24 * 7);     // 0: keep forever
-  std::uint64_t retention_bytes = 0;                              // per partition; 0: no limit
-  bool compacted = false;                                         // cleanup.policy=compact
+  std::uint32_t partitions = 1;                                // 1 to 1000
+  time::Duration retention_time = std::chrono::hours(24 * 7);  // 0: keep forever
+  std::uint64_t retention_bytes = 0;                           // per partition; 0: no limit
+  bool compacted = false;                                      // cleanup.policy=compact
   std::uint32_t max_record_bytes = 1024 * 1024;
-  std::uint64_t max_records_per_partition = 10'000'000;           // sluice's own bound
+  std::uint64_t max_records_per_partition = 10'000'000;  // sluice's own bound
 
   Status validate() const;
 };

@@ -42,13 +42,13 @@ struct RedrivePolicy {
 
 struct QueueConfig {
   bool fifo = false;
-  time::Duration visibility_timeout = std::chrono::seconds(30);        // 0 to 12 h
-  time::Duration delay = std::chrono::seconds(0);                      // 0 to 15 min
-  time::Duration retention = std::chrono::hours(96);                   // 60 s to 14 days
-  std::uint32_t max_message_bytes = 1024 * 1024;                       // 1 KiB to 1 MiB
-  time::Duration receive_wait = std::chrono::seconds(0);               // 0 to 20 s
+  time::Duration visibility_timeout = std::chrono::seconds(30);  // 0 to 12 h
+  time::Duration delay = std::chrono::seconds(0);                // 0 to 15 min
+  time::Duration retention = std::chrono::hours(96);             // 60 s to 14 days
+  std::uint32_t max_message_bytes = 1024 * 1024;                 // 1 KiB to 1 MiB
+  time::Duration receive_wait = std::chrono::seconds(0);         // 0 to 20 s
   std::optional<RedrivePolicy> redrive;
-  bool content_based_deduplication = false;                            // FIFO only
+  bool content_based_deduplication = false;  // FIFO only
   // Bounds of sluice's own (SQS has others): messages stored, in flight, and long
   // polls waiting at once. Hitting one is an OverLimit error.
   std::uint32_t max_messages = 1'000'000;

@@ -143,11 +143,10 @@ class WaitingReceives {
   // wait: `done` waits up to `wait`; an OverLimit error for queue `queue` if full.
   void wait(const ReceiveRequest& request, time::Duration wait, Callback done, const std::string& queue) {
     if (waiters_.size() >= limit_) {
-      return answer_later(std::move(done),
-                          Status(StatusCode::kResourceExhausted,
-                                 "queue " + queue + " has its maximum of " + std::to_string(limit_) +
-                                     " receives waiting",
-                                 sqs_error::kOverLimit));
+      return answer_later(std::move(done), Status(StatusCode::kResourceExhausted,
+                                                  "queue " + queue + " has its maximum of " + std::to_string(limit_) +
+                                                      " receives waiting",
+                                                  sqs_error::kOverLimit));
     }
     const std::uint64_t id = ++last_id_;
     const time::TimerId timer = scheduler_.schedule_after(wait, [this, id] {

@@ -25,7 +25,7 @@ bool is_allowed_text(std::string_view text) {
     std::uint64_t word;
     std::memcpy(&word, text.data() + i, 8);
     const bool all_printable_ascii =
-        (word & 0x8080808080808080ULL) == 0 &&                                    // no byte >= 0x80
+        (word & 0x8080808080808080ULL) == 0 &&                                  // no byte >= 0x80
         ((word - 0x2020202020202020ULL) & ~word & 0x8080808080808080ULL) == 0;  // no byte < 0x20
     if (!all_printable_ascii) break;
     i += 8;
@@ -107,9 +107,10 @@ void append_hex_trimmed(std::string& out, std::uint64_t value) {
 Status validate_send(std::string_view body, const MessageAttributes& attributes, std::uint32_t max_message_bytes) {
   if (body.empty()) return parameter_error("the message body must not be empty", "MissingParameter");
   if (!is_allowed_text(body)) {
-    return parameter_error("the message body has characters SQS does not allow (it must be UTF-8 text of #x9, #xA, "
-                           "#xD, #x20 to #xD7FF, #xE000 to #xFFFD, #x10000 to #x10FFFF)",
-                           "InvalidMessageContents");
+    return parameter_error(
+        "the message body has characters SQS does not allow (it must be UTF-8 text of #x9, #xA, "
+        "#xD, #x20 to #xD7FF, #xE000 to #xFFFD, #x10000 to #x10FFFF)",
+        "InvalidMessageContents");
   }
   if (Status status = validate_attributes(attributes); !status.ok()) return status;
   if (message_size(body, attributes) > max_message_bytes) {
@@ -204,9 +205,9 @@ std::optional<ReceiptHandle> ReceiptHandle::parse(std::string_view text, std::ui
 }
 
 Status invalid_handle(std::string_view text, std::string_view queue) {
-  return parameter_error("the receipt handle \"" + std::string(text) + "\" is not one of queue " + std::string(queue) +
-                             "'s",
-                         sqs_error::kReceiptHandleIsInvalid);
+  return parameter_error(
+      "the receipt handle \"" + std::string(text) + "\" is not one of queue " + std::string(queue) + "'s",
+      sqs_error::kReceiptHandleIsInvalid);
 }
 
 }  // namespace sluice::broker

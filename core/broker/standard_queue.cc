@@ -127,9 +127,15 @@ void StandardQueue::erase(std::uint64_t seq, std::string_view event) {
   const auto it = messages_.find(seq);
   if (it == messages_.end()) return;
   switch (it->second.state) {
-    case State::kVisible: --visible_count_; break;
-    case State::kInFlight: --in_flight_; break;
-    case State::kDelayed: --delayed_; break;
+    case State::kVisible:
+      --visible_count_;
+      break;
+    case State::kInFlight:
+      --in_flight_;
+      break;
+    case State::kDelayed:
+      --delayed_;
+      break;
   }
   if (!event.empty()) report(event, it->second.id);
   messages_.erase(it);  // its deque and heap entries are now stale
@@ -158,10 +164,10 @@ std::vector<ReceivedMessage> StandardQueue::take_visible(const ReceiveRequest& r
     }
     if (in_flight_ >= config_.max_in_flight) {
       if (batch.empty()) {
-        error = Status(StatusCode::kResourceExhausted,
-                       "queue " + name_ + " has its maximum of " + std::to_string(config_.max_in_flight) +
-                           " messages in flight",
-                       sqs_error::kOverLimit);
+        error = Status(
+            StatusCode::kResourceExhausted,
+            "queue " + name_ + " has its maximum of " + std::to_string(config_.max_in_flight) + " messages in flight",
+            sqs_error::kOverLimit);
       }
       break;
     }
@@ -176,8 +182,9 @@ std::vector<ReceivedMessage> StandardQueue::take_visible(const ReceiveRequest& r
     schedule_visible(seq, message, now + visibility);
     ++counters_.delivered;
     report("queue.delivered", message.id);
-    batch.push_back(ReceivedMessage{message.id, ReceiptHandle{seq, message.epoch, message.nonce}.format(tag_), message.body, message.attributes,
-                                    message.receive_count, message.sent_at, message.first_received_at});
+    batch.push_back(ReceivedMessage{message.id, ReceiptHandle{seq, message.epoch, message.nonce}.format(tag_),
+                                    message.body, message.attributes, message.receive_count, message.sent_at,
+                                    message.first_received_at});
   }
   return batch;
 }

@@ -41,8 +41,7 @@ void JsonFields::number(std::string_view key, double& out) {
 void JsonFields::count(std::string_view key, std::uint32_t& out) {
   const json* value = take(key);
   if (value == nullptr) return;
-  const bool whole = value->is_number_unsigned() ||
-                     (value->is_number_integer() && value->get<std::int64_t>() >= 0) ||
+  const bool whole = value->is_number_unsigned() || (value->is_number_integer() && value->get<std::int64_t>() >= 0) ||
                      (value->is_number_float() && value->get<double>() >= 0 &&
                       std::floor(value->get<double>()) == value->get<double>());
   if (!whole) return fail(key, "must be a whole number >= 0", *value);

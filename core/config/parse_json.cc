@@ -44,8 +44,8 @@ Result<json> parse_json(std::string_view text) {
   DomBuilderKeepingError builder(result);
   const bool parsed = json::sax_parse(text.begin(), text.end(), &builder);
   if (!parsed) {
-    return Status::invalid_argument("malformed JSON: " +
-                                    (builder.message.empty() ? std::string("unexpected end") : readable(builder.message)));
+    return Status::invalid_argument(
+        "malformed JSON: " + (builder.message.empty() ? std::string("unexpected end") : readable(builder.message)));
   }
   return result;
 }

@@ -25,10 +25,9 @@ namespace sluice::observe {
 class LatencyHistogram {
  public:
   static constexpr int kSubBucketBits = 4;
-  static constexpr std::int64_t kSubBuckets = 1 << kSubBucketBits;  // 16
-  static constexpr int kMaxExponent = 40;                          // 2^40 ns
-  static constexpr std::size_t kBuckets =
-      kSubBuckets + (kMaxExponent - kSubBucketBits + 1) * kSubBuckets;  // 608
+  static constexpr std::int64_t kSubBuckets = 1 << kSubBucketBits;                                          // 16
+  static constexpr int kMaxExponent = 40;                                                                   // 2^40 ns
+  static constexpr std::size_t kBuckets = kSubBuckets + (kMaxExponent - kSubBucketBits + 1) * kSubBuckets;  // 608
 
   // record: one duration; negative durations count as 0.
   void record(time::Duration duration) {

@@ -6,7 +6,10 @@ namespace sluice::resilience {
 
 BreakerSet::BreakerSet(CircuitBreakerConfig config, double max_open_percent, const time::Clock& clock,
                        observe::EventSink* events)
-    : config_(std::move(config)), max_open_percent_(max_open_percent), clock_(clock), scheduler_(nullptr),
+    : config_(std::move(config)),
+      max_open_percent_(max_open_percent),
+      clock_(clock),
+      scheduler_(nullptr),
       events_(events) {
   SLUICE_CHECK(config_.validate().ok());
   SLUICE_CHECK(max_open_percent >= 0 && max_open_percent <= 100);
@@ -14,7 +17,10 @@ BreakerSet::BreakerSet(CircuitBreakerConfig config, double max_open_percent, con
 
 BreakerSet::BreakerSet(CircuitBreakerConfig config, double max_open_percent, time::Scheduler& scheduler,
                        observe::EventSink* events)
-    : config_(std::move(config)), max_open_percent_(max_open_percent), clock_(scheduler), scheduler_(&scheduler),
+    : config_(std::move(config)),
+      max_open_percent_(max_open_percent),
+      clock_(scheduler),
+      scheduler_(&scheduler),
       events_(events) {
   SLUICE_CHECK(config_.validate().ok());
   SLUICE_CHECK(max_open_percent >= 0 && max_open_percent <= 100);

@@ -7,8 +7,8 @@
 
 #include "core/base/check.h"
 #include "core/base/duration_text.h"
-#include "core/config/json_fields.h"
 #include "core/base/thread_shard.h"
+#include "core/config/json_fields.h"
 
 namespace sluice::resilience {
 
@@ -16,12 +16,18 @@ using observe::Attribute;
 
 std::string_view to_string(BreakerState state) {
   switch (state) {
-    case BreakerState::kClosed: return "CLOSED";
-    case BreakerState::kOpen: return "OPEN";
-    case BreakerState::kHalfOpen: return "HALF_OPEN";
-    case BreakerState::kDisabled: return "DISABLED";
-    case BreakerState::kMetricsOnly: return "METRICS_ONLY";
-    case BreakerState::kForcedOpen: return "FORCED_OPEN";
+    case BreakerState::kClosed:
+      return "CLOSED";
+    case BreakerState::kOpen:
+      return "OPEN";
+    case BreakerState::kHalfOpen:
+      return "HALF_OPEN";
+    case BreakerState::kDisabled:
+      return "DISABLED";
+    case BreakerState::kMetricsOnly:
+      return "METRICS_ONLY";
+    case BreakerState::kForcedOpen:
+      return "FORCED_OPEN";
   }
   return "UNKNOWN";
 }
@@ -311,8 +317,7 @@ WindowTotals CircuitBreaker::window_totals(time::Instant now) const {
 
 const char* CircuitBreaker::trip_reason() {
   if (config_.failure_threshold > 0 && failure_count_.load(std::memory_order_relaxed) >= config_.failure_threshold) {
-    return config_.failure_counting == FailureCounting::kConsecutive ? "consecutive_failures"
-                                                                     : "failures_since_closed";
+    return config_.failure_counting == FailureCounting::kConsecutive ? "consecutive_failures" : "failures_since_closed";
   }
   if (config_.failure_rate_threshold_percent == 0 && config_.slow_call_rate_threshold_percent == 0 &&
       config_.latency_percentile == 0) {
@@ -355,7 +360,8 @@ void CircuitBreaker::enter_open(std::string_view reason) {
     open_timer_ = scheduler_->schedule_at(clock_.now() + time::Duration(wait), [this, epoch] {
       std::lock_guard lock(mutex_);
       open_timer_ = {};
-      if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) transition(BreakerState::kHalfOpen, "wait_over");
+      if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch)
+        transition(BreakerState::kHalfOpen, "wait_over");
     });
   }
 }
@@ -384,7 +390,8 @@ void CircuitBreaker::transition(BreakerState to, std::string_view reason) {
   // Published last: a thread that sees the new state sees everything set above.
   const std::uint64_t epoch = epoch_of(word) + 1;
   state_word_.store(pack(to, epoch), std::memory_order_release);
-  if (to == BreakerState::kHalfOpen && scheduler_ != nullptr && config_.max_wait_in_half_open > time::Duration::zero()) {
+  if (to == BreakerState::kHalfOpen && scheduler_ != nullptr &&
+      config_.max_wait_in_half_open > time::Duration::zero()) {
     half_open_timer_ = scheduler_->schedule_at(now + config_.max_wait_in_half_open, [this, epoch] {
       std::lock_guard lock(mutex_);
       half_open_timer_ = {};
@@ -472,8 +479,8 @@ nlohmann::json CircuitBreaker::export_state() const {
   const time::Duration in_state =
       clock_.now() - time::instant_from_nanos(state_entered_at_ns_.load(std::memory_order_relaxed));
   const time::Duration wait(current_wait_in_open_ns_.load(std::memory_order_relaxed));
-  const time::Duration remaining = state == BreakerState::kOpen ? std::max(time::Duration::zero(), wait - in_state)
-                                                                : time::Duration::zero();
+  const time::Duration remaining =
+      state == BreakerState::kOpen ? std::max(time::Duration::zero(), wait - in_state) : time::Duration::zero();
   return nlohmann::json{
       {"version", 1},
       {"name", name_},
@@ -503,7 +510,8 @@ Status CircuitBreaker::import_state(const nlohmann::json& document) {
                          BreakerState::kMetricsOnly, BreakerState::kForcedOpen}) {
     if (to_string(s) == state_name) state = s;
   }
-  if (!state) f.fail("state", "must be one of CLOSED, OPEN, HALF_OPEN, DISABLED, METRICS_ONLY, FORCED_OPEN", state_name);
+  if (!state)
+    f.fail("state", "must be one of CLOSED, OPEN, HALF_OPEN, DISABLED, METRICS_ONLY, FORCED_OPEN", state_name);
   if (remaining < time::Duration::zero() || wait < remaining) {
     f.fail("remaining_wait_in_open", "must be from 0 to current_wait_in_open", format_duration(remaining));
   }
@@ -522,11 +530,13 @@ Status CircuitBreaker::import_state(const nlohmann::json& document) {
     state_entered_at_ns_.store(time::nanos_since_epoch(clock_.now() - elapsed), std::memory_order_relaxed);
     if (scheduler_ != nullptr && config_.half_open_transition == HalfOpenTransition::kScheduled) {
       const std::uint64_t epoch = epoch_of(state_word_.load(std::memory_order_relaxed));
-      open_timer_ = scheduler_->schedule_at(clock_.now() + std::max(time::Duration::zero(), wait - elapsed), [this, epoch] {
-        std::lock_guard timer_lock(mutex_);
-        open_timer_ = {};
-        if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch) transition(BreakerState::kHalfOpen, "wait_over");
-      });
+      open_timer_ =
+          scheduler_->schedule_at(clock_.now() + std::max(time::Duration::zero(), wait - elapsed), [this, epoch] {
+            std::lock_guard timer_lock(mutex_);
+            open_timer_ = {};
+            if (epoch_of(state_word_.load(std::memory_order_relaxed)) == epoch)
+              transition(BreakerState::kHalfOpen, "wait_over");
+          });
     }
   }
   if (to == BreakerState::kClosed) failure_count_.store(failures, std::memory_order_relaxed);

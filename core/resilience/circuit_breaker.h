@@ -86,17 +86,16 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "core/base/cache_line.h"
 #include "core/base/spin_lock.h"
-#include "core/base/thread_shard.h"
 #include "core/base/status.h"
+#include "core/base/thread_shard.h"
 #include "core/observe/event.h"
 #include "core/observe/latency_histogram.h"
 #include "core/resilience/circuit_breaker_config.h"
@@ -242,7 +241,6 @@ class CircuitBreaker {
   Status import_state(const nlohmann::json& state);
 
  private:
-
   // Shard: what the threads mapped to it recorded. Aligned to its own cache line(s).
   struct alignas(kCacheLine) Shard {
     SpinLock lock;

@@ -70,7 +70,8 @@ Status CircuitBreakerConfig::validate() const {
                                     ") cannot be shorter than wait_in_open (" + format_millis(wait_in_open) + ")");
   }
   if (permitted_calls_in_half_open == 0) {
-    return Status::invalid_argument("permitted_calls_in_half_open must be at least 1: with none the breaker could never close");
+    return Status::invalid_argument(
+        "permitted_calls_in_half_open must be at least 1: with none the breaker could never close");
   }
   double previous = 0;
   for (double percent : ramp_percents) {
@@ -90,8 +91,7 @@ Status CircuitBreakerConfig::validate() const {
   return Status();
 }
 
-CircuitBreakerConfig CircuitBreakerConfig::like_article(std::uint32_t failure_threshold,
-                                                        time::Duration reset_timeout) {
+CircuitBreakerConfig CircuitBreakerConfig::like_article(std::uint32_t failure_threshold, time::Duration reset_timeout) {
   CircuitBreakerConfig config;
   config.failure_threshold = failure_threshold;
   config.failure_counting = FailureCounting::kSinceClosed;

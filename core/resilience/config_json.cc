@@ -23,12 +23,12 @@ Result<Config> finish(const JsonFields& fields, const Config& config) {
   return config;
 }
 
-constexpr std::array<std::pair<std::string_view, WindowKind>, 2> kWindowKinds = {{
-    {"count_based", WindowKind::kCountBased}, {"time_based", WindowKind::kTimeBased}}};
-constexpr std::array<std::pair<std::string_view, FailureCounting>, 2> kCountings = {{
-    {"consecutive", FailureCounting::kConsecutive}, {"since_closed", FailureCounting::kSinceClosed}}};
-constexpr std::array<std::pair<std::string_view, HalfOpenTransition>, 2> kTransitions = {{
-    {"on_next_call", HalfOpenTransition::kOnNextCall}, {"scheduled", HalfOpenTransition::kScheduled}}};
+constexpr std::array<std::pair<std::string_view, WindowKind>, 2> kWindowKinds = {
+    {{"count_based", WindowKind::kCountBased}, {"time_based", WindowKind::kTimeBased}}};
+constexpr std::array<std::pair<std::string_view, FailureCounting>, 2> kCountings = {
+    {{"consecutive", FailureCounting::kConsecutive}, {"since_closed", FailureCounting::kSinceClosed}}};
+constexpr std::array<std::pair<std::string_view, HalfOpenTransition>, 2> kTransitions = {
+    {{"on_next_call", HalfOpenTransition::kOnNextCall}, {"scheduled", HalfOpenTransition::kScheduled}}};
 
 template <typename E, std::size_t N>
 std::string_view name_of(E value, const std::array<std::pair<std::string_view, E>, N>& names) {
@@ -95,7 +95,9 @@ Result<RetryConfig> retry_config_from_json(const json& object) {
   f.number("multiplier", c.multiplier);
   f.duration("max_backoff", c.max_backoff);
   f.choice("jitter", c.jitter,
-           {{"none", Jitter::kNone}, {"full", Jitter::kFull}, {"equal", Jitter::kEqual},
+           {{"none", Jitter::kNone},
+            {"full", Jitter::kFull},
+            {"equal", Jitter::kEqual},
             {"decorrelated", Jitter::kDecorrelated}});
   return finish(f, c);
 }

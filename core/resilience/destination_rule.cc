@@ -70,8 +70,10 @@ void read_outlier_detection(const json& object, std::optional<OutlierDetectionCo
   double min_health_percent = 0;
   f.number("minHealthPercent", min_health_percent);
   if (min_health_percent != 0) {
-    f.fail("minHealthPercent", "cannot be honoured unless 0 (its default): sluice turns detection off only when "
-                               "every host is ejected", json(min_health_percent));
+    f.fail("minHealthPercent",
+           "cannot be honoured unless 0 (its default): sluice turns detection off only when "
+           "every host is ejected",
+           json(min_health_percent));
   }
   refuse(f, object, "consecutiveErrors", "it is deprecated in Istio; use consecutive5xxErrors");
   refuse(f, object, "splitExternalLocalOriginErrors", "sluice does not split local-origin errors");
@@ -93,7 +95,8 @@ void read_traffic_policy(const json& object, DestinationRulePolicies& policies, 
     if (const json* http = p.object("http")) read_http(*http, policies.connection_pool, policies.bulkhead, p);
     f.fail_with(p.finish());
   }
-  if (const json* outlier = f.object("outlierDetection")) read_outlier_detection(*outlier, policies.outlier_detection, f);
+  if (const json* outlier = f.object("outlierDetection"))
+    read_outlier_detection(*outlier, policies.outlier_detection, f);
   if (const json* lb = f.object("loadBalancer")) {
     JsonFields l(*lb, "spec.trafficPolicy.loadBalancer");
     l.choice("simple", policies.load_balancing,

@@ -87,7 +87,8 @@ void OutlierDetector::record(std::size_t host_index, int http_status) {
 
 bool OutlierDetector::under_ejection_cap() const {
   // Envoy: no new ejection once the ejected share reaches the maximum.
-  return 100.0 * static_cast<double>(ejected_count_) / static_cast<double>(hosts_.size()) < config_.max_ejection_percent;
+  return 100.0 * static_cast<double>(ejected_count_) / static_cast<double>(hosts_.size()) <
+         config_.max_ejection_percent;
 }
 
 void OutlierDetector::try_eject(std::size_t host_index, double enforcing_percent, std::string_view detector,
@@ -125,8 +126,7 @@ void OutlierDetector::on_interval() {
       if (host.ejections > 0) --host.ejections;
       continue;
     }
-    const time::Duration ejected_for =
-        std::min(config_.base_ejection_time * host.ejections, config_.max_ejection_time);
+    const time::Duration ejected_for = std::min(config_.base_ejection_time * host.ejections, config_.max_ejection_time);
     if (now - host.ejected_at >= ejected_for) {
       host.ejected = false;
       --ejected_count_;

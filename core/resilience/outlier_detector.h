@@ -48,8 +48,8 @@ namespace sluice::resilience {
 
 // Defaults are Envoy's.
 struct OutlierDetectionConfig {
-  std::uint32_t consecutive_5xx = 5;               // 0: off
-  std::uint32_t consecutive_gateway_failure = 5;   // 0: off
+  std::uint32_t consecutive_5xx = 5;              // 0: off
+  std::uint32_t consecutive_gateway_failure = 5;  // 0: off
   time::Duration interval = std::chrono::seconds(10);
   time::Duration base_ejection_time = std::chrono::seconds(30);
   time::Duration max_ejection_time = std::chrono::seconds(300);

@@ -20,14 +20,14 @@ Status RetryConfig::validate() const {
     return Status::invalid_argument("multiplier must be at least 1; got " + format_number(multiplier));
   }
   if (max_backoff < initial_backoff) {
-    return Status::invalid_argument("max_backoff (" + format_millis(max_backoff) + ") cannot be shorter than initial_backoff (" +
-                                    format_millis(initial_backoff) + ")");
+    return Status::invalid_argument("max_backoff (" + format_millis(max_backoff) +
+                                    ") cannot be shorter than initial_backoff (" + format_millis(initial_backoff) +
+                                    ")");
   }
   return Status();
 }
 
-Retry::Retry(RetryConfig config, time::Prng prng, RetryBudget* budget)
-    : config_(config), prng_(prng), budget_(budget) {
+Retry::Retry(RetryConfig config, time::Prng prng, RetryBudget* budget) : config_(config), prng_(prng), budget_(budget) {
   SLUICE_CHECK(config_.validate().ok());
 }
 

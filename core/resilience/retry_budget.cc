@@ -49,8 +49,10 @@ RetryBudgetStats RetryBudget::totals(std::int64_t second) const {
     }
   }
   // Integer floor of percent × requests, computed exactly for any realistic count.
-  const auto share = static_cast<std::uint64_t>(std::floor(config_.percent_can_retry * static_cast<double>(stats.requests) / 100.0));
-  stats.allowed_retries = std::uint64_t{config_.min_retries_per_second} * static_cast<std::uint64_t>(ttl_seconds_) + share;
+  const auto share =
+      static_cast<std::uint64_t>(std::floor(config_.percent_can_retry * static_cast<double>(stats.requests) / 100.0));
+  stats.allowed_retries =
+      std::uint64_t{config_.min_retries_per_second} * static_cast<std::uint64_t>(ttl_seconds_) + share;
   stats.retries_refused = refused_;
   return stats;
 }

@@ -32,14 +32,10 @@ struct MonotonicEpoch {
 using Instant = std::chrono::time_point<MonotonicEpoch, Duration>;
 
 // nanos_since_epoch: an Instant as a plain count, for logs, events and JSON.
-constexpr std::int64_t nanos_since_epoch(Instant instant) {
-  return instant.time_since_epoch().count();
-}
+constexpr std::int64_t nanos_since_epoch(Instant instant) { return instant.time_since_epoch().count(); }
 
 // instant_from_nanos: the inverse of nanos_since_epoch.
-constexpr Instant instant_from_nanos(std::int64_t nanos) {
-  return Instant(Duration(nanos));
-}
+constexpr Instant instant_from_nanos(std::int64_t nanos) { return Instant(Duration(nanos)); }
 
 }  // namespace sluice::time
 

@@ -42,9 +42,7 @@ class Scheduler : public Clock {
   virtual bool cancel(TimerId id) = 0;
 
   // schedule_after: schedule_at(now() + delay, callback).
-  TimerId schedule_after(Duration delay, Callback callback) {
-    return schedule_at(now() + delay, std::move(callback));
-  }
+  TimerId schedule_after(Duration delay, Callback callback) { return schedule_at(now() + delay, std::move(callback)); }
 };
 
 }  // namespace sluice::time

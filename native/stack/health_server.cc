@@ -11,8 +11,7 @@ namespace {
 using nlohmann::json;
 using tcp = asio::ip::tcp;
 
-HealthReply error_reply(int status, std::string reason, const std::string& code,
-                        const std::string& message) {
+HealthReply error_reply(int status, std::string reason, const std::string& code, const std::string& message) {
   HealthReply reply{status, std::move(reason), json{{"error", {{"code", code}, {"message", message}}}}.dump(), ""};
   return reply;
 }
@@ -33,11 +32,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     timer_.expires_after(request_timeout_);
     timer_.async_wait([self](const asio::error_code& ec) {
-      if (!ec) self->reply(error_reply(408, "Request Timeout", "RequestTimeout", "the request head did not arrive in time"));
+      if (!ec)
+        self->reply(error_reply(408, "Request Timeout", "RequestTimeout", "the request head did not arrive in time"));
     });
-    asio::async_read_until(socket_, buffer_, "\r\n\r\n", [self](const asio::error_code& ec, std::size_t size) {
-      self->on_head(ec, size);
-    });
+    asio::async_read_until(socket_, buffer_, "\r\n\r\n",
+                           [self](const asio::error_code& ec, std::size_t size) { self->on_head(ec, size); });
   }
 
  private:
@@ -93,12 +92,14 @@ HealthReply health_reply(const std::string& request_head, const std::string& ser
     return error_reply(404, "Not Found", "NotFound", "no route for " + path + "; try GET /healthz");
   }
   if (method != "GET") {
-    HealthReply reply = error_reply(405, "Method Not Allowed", "MethodNotAllowed", method + " is not allowed on /healthz");
+    HealthReply reply =
+        error_reply(405, "Method Not Allowed", "MethodNotAllowed", method + " is not allowed on /healthz");
     reply.allow = "GET";
     return reply;
   }
   const double uptime_seconds = std::chrono::duration<double>(uptime).count();
-  return HealthReply{200, "OK", json{{"status", "ok"}, {"service", service}, {"uptime_seconds", uptime_seconds}}.dump(), ""};
+  return HealthReply{200, "OK", json{{"status", "ok"}, {"service", service}, {"uptime_seconds", uptime_seconds}}.dump(),
+                     ""};
 }
 
 std::string serialize(const HealthReply& reply) {

@@ -27,7 +27,7 @@ namespace sluice::native {
 struct HealthReply {
   int status = 200;
   std::string reason;
-  std::string body;  // JSON
+  std::string body;   // JSON
   std::string allow;  // the Allow header, for 405
 };
 
@@ -46,8 +46,7 @@ class HealthServer {
   // HealthServer: binds `address`:`port` (0 picks a free port). A connection that has
   // not sent a whole request head within `request_timeout` gets a 408. Throws
   // std::system_error if the address cannot be bound.
-  HealthServer(asio::io_context& io, const asio::ip::address& address, std::uint16_t port,
-               std::string service,
+  HealthServer(asio::io_context& io, const asio::ip::address& address, std::uint16_t port, std::string service,
                std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(10));
 
   // start: begins accepting connections.

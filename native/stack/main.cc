@@ -13,7 +13,8 @@
 #include "native/cli/cli.h"
 #include "native/stack/health_server.h"
 
-ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on. Loopback by default; name another address to expose the stack.");
+ABSL_FLAG(std::string, bind, "127.0.0.1",
+          "Address to listen on. Loopback by default; name another address to expose the stack.");
 ABSL_FLAG(int, port, 3000, "Port of the health endpoint (0 picks a free one; the log line says which).");
 
 namespace {
@@ -27,11 +28,10 @@ void log_line(const std::string& level, const std::string& message, nlohmann::js
 }  // namespace
 
 int main(int argc, char** argv) {
-  sluice::native::parse_command_line(
-      argc, argv,
-      "Starts the sluice example system on loopback.\n"
-      "  tools/bazel run //native:stack [-- --port=3000 --bind=127.0.0.1]\n"
-      "Serves GET /healthz (JSON) until SIGINT or SIGTERM.");
+  sluice::native::parse_command_line(argc, argv,
+                                     "Starts the sluice example system on loopback.\n"
+                                     "  tools/bazel run //native:stack [-- --port=3000 --bind=127.0.0.1]\n"
+                                     "Serves GET /healthz (JSON) until SIGINT or SIGTERM.");
 
   const int port = absl::GetFlag(FLAGS_port);
   if (port < 0 || port > 65535) {
@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
       log_line("info", "stopping", {{"signal", signal}});
       server.stop();
     });
-    log_line("info", "listening", {{"address", address.to_string()}, {"port", server.port()}, {"routes", {"GET /healthz"}}});
+    log_line("info", "listening",
+             {{"address", address.to_string()}, {"port", server.port()}, {"routes", {"GET /healthz"}}});
     io.run();
   } catch (const std::system_error& error) {
     std::cerr << "cannot listen on " << address.to_string() << ":" << port << ": " << error.what() << "\n";

@@ -34,8 +34,8 @@ void trace_draws(time::Prng& prng, std::string& out) {
     const std::int64_t signed_value = prng.uniform_int(-5'000'000'000, 5'000'000'000);
     // Doubles as their bit patterns: no printf rounding can hide a difference.
     const double unit = prng.uniform_unit();
-    append(out, "draw %d %016" PRIx64 " %" PRIu64 " %" PRId64 " %016" PRIx64 " %d\n", i, bits,
-           below, signed_value, bits_of(unit), prng.chance(0.3) ? 1 : 0);
+    append(out, "draw %d %016" PRIx64 " %" PRIu64 " %" PRId64 " %016" PRIx64 " %d\n", i, bits, below, signed_value,
+           bits_of(unit), prng.chance(0.3) ? 1 : 0);
   }
 }
 
@@ -49,11 +49,9 @@ void trace_timers(time::Prng& prng, std::string& out) {
     ids.push_back(clock.schedule_after(delay, [&clock, &prng, &out, i] {
       append(out, "fire %d at %" PRId64 "\n", i, time::nanos_since_epoch(clock.now()));
       if (prng.chance(0.2)) {
-        clock.schedule_after(prng.uniform_duration(Duration(0), std::chrono::milliseconds(50)),
-                             [&clock, &out, i] {
-                               append(out, "child %d at %" PRId64 "\n", i,
-                                      time::nanos_since_epoch(clock.now()));
-                             });
+        clock.schedule_after(prng.uniform_duration(Duration(0), std::chrono::milliseconds(50)), [&clock, &out, i] {
+          append(out, "child %d at %" PRId64 "\n", i, time::nanos_since_epoch(clock.now()));
+        });
       }
     }));
   }
@@ -62,8 +60,7 @@ void trace_timers(time::Prng& prng, std::string& out) {
   }
   while (clock.pending_timers() > 0) {
     const time::RunResult step = clock.run_for(std::chrono::milliseconds(37));
-    append(out, "step fired %zu now %" PRId64 "\n", step.timers_fired,
-           time::nanos_since_epoch(clock.now()));
+    append(out, "step fired %zu now %" PRId64 "\n", step.timers_fired, time::nanos_since_epoch(clock.now()));
   }
 }
 

@@ -8,8 +8,7 @@
 
 int main(int argc, char** argv) {
   if (argc != 2 || std::strcmp(argv[1], "--help") == 0) {
-    std::fprintf(stderr, "usage: %s SEED\nPrints the core/time trace for SEED (an unsigned integer).\n",
-                 argv[0]);
+    std::fprintf(stderr, "usage: %s SEED\nPrints the core/time trace for SEED (an unsigned integer).\n", argv[0]);
     return argc == 2 ? 0 : 2;
   }
   char* end = nullptr;

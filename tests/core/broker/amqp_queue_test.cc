@@ -22,18 +22,20 @@ class AmqpQueueTest : public ::testing::Test {
     dead_.clear();
     tags_.clear();
     queue_ = std::make_unique<AmqpQueue>("q", config, time_);
-    queue_->set_dead_letter_sink([this](AmqpMessage m, std::string_view reason) {
-      dead_.push_back(m.body + ":" + std::string(reason));
-    });
+    queue_->set_dead_letter_sink(
+        [this](AmqpMessage m, std::string_view reason) { dead_.push_back(m.body + ":" + std::string(reason)); });
     return *queue_;
   }
 
   // A consumer that records "consumer:body" and keeps the delivery for settling.
   void consume(std::string tag, std::uint32_t prefetch) {
-    ASSERT_TRUE(queue_->consume(tag, prefetch, [this](const AmqpDelivery& d) {
-      got_.push_back(d.consumer + ":" + d.body + (d.redelivered ? "(again)" : ""));
-      tags_[d.body] = d.delivery_tag;
-    }).ok());
+    ASSERT_TRUE(queue_
+                    ->consume(tag, prefetch,
+                              [this](const AmqpDelivery& d) {
+                                got_.push_back(d.consumer + ":" + d.body + (d.redelivered ? "(again)" : ""));
+                                tags_[d.body] = d.delivery_tag;
+                              })
+                    .ok());
   }
 
   void publish(std::string body, std::uint8_t priority = 0, std::optional<time::Duration> expiration = {}) {

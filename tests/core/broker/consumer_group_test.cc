@@ -10,8 +10,8 @@ namespace sluice::broker {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::EventRecorder;
 using ::testing::ElementsAre;
+using testing::EventRecorder;
 using ::testing::IsEmpty;
 
 class ConsumerGroupTest : public ::testing::Test {
@@ -62,7 +62,7 @@ TEST_F(ConsumerGroupTest, CommitsNeedTheCurrentGenerationAndOwnershipAndSurviveR
   const std::uint64_t first = *group.join("c1");
   ASSERT_TRUE(group.commit("c1", first, 6, 42).ok());
   const std::uint64_t second = *group.join("c2");  // c2 now owns the later partitions
-  EXPECT_EQ(group.commit("c1", first, 0, 1).reason(), kafka_error::kIllegalGeneration);  // stale generation
+  EXPECT_EQ(group.commit("c1", first, 0, 1).reason(), kafka_error::kIllegalGeneration);    // stale generation
   EXPECT_EQ(group.commit("c1", second, 6, 50).reason(), kafka_error::kIllegalGeneration);  // no longer c1's
   EXPECT_EQ(group.committed(6), 42);  // unchanged, and kept across the rebalance
   ASSERT_TRUE(group.commit("c2", second, 6, 50).ok());

@@ -46,9 +46,13 @@ TEST(ExchangeRouterTest, FanoutReachesEveryQueueOnce) {
 TEST(ExchangeRouterTest, TopicWildcardsFollowRabbitMq) {
   ExchangeRouter router;
   ASSERT_TRUE(router.declare_exchange("orders", ExchangeType::kTopic).ok());
-  for (const auto& [queue, key] : std::vector<std::pair<std::string, std::string>>{
-           {"star", "order.*"}, {"hash", "order.#"}, {"all", "#"}, {"eu", "#.eu"},
-           {"middle", "order.#.eu"}, {"exact", "order.created"}, {"first", "*.created"}}) {
+  for (const auto& [queue, key] : std::vector<std::pair<std::string, std::string>>{{"star", "order.*"},
+                                                                                   {"hash", "order.#"},
+                                                                                   {"all", "#"},
+                                                                                   {"eu", "#.eu"},
+                                                                                   {"middle", "order.#.eu"},
+                                                                                   {"exact", "order.created"},
+                                                                                   {"first", "*.created"}}) {
     ASSERT_TRUE(router.bind(queue, "orders", key).ok());
   }
   EXPECT_THAT(route(router, "orders", "order.created"), ElementsAre("all", "exact", "first", "hash", "star"));
@@ -110,8 +114,8 @@ TEST(ExchangeRouterTest, HeadersMatchAllOrAnyIgnoringXArguments) {
   ExchangeRouter router;
   ASSERT_TRUE(router.declare_exchange("by-headers", ExchangeType::kHeaders).ok());
   ASSERT_TRUE(router.bind("eu-orders", "by-headers", "", {{"region", "eu"}, {"type", "order"}}).ok());
-  ASSERT_TRUE(router.bind("eu-or-order", "by-headers", "", {{"x-match", "any"}, {"region", "eu"}, {"type", "order"}})
-                  .ok());
+  ASSERT_TRUE(
+      router.bind("eu-or-order", "by-headers", "", {{"x-match", "any"}, {"region", "eu"}, {"type", "order"}}).ok());
   EXPECT_THAT(route(router, "by-headers", "", {{"region", "eu"}, {"type", "order"}}),
               ElementsAre("eu-or-order", "eu-orders"));
   EXPECT_THAT(route(router, "by-headers", "", {{"region", "eu"}, {"type", "refund"}}), ElementsAre("eu-or-order"));

@@ -14,8 +14,8 @@ namespace sluice::broker {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::EventRecorder;
 using ::testing::ElementsAre;
+using testing::EventRecorder;
 using ::testing::IsEmpty;
 
 class FifoQueueTest : public ::testing::Test {
@@ -34,8 +34,10 @@ class FifoQueueTest : public ::testing::Test {
   }
 
   // Bodies of what a receive of up to `max` returns; keeps the messages for deletion.
-  std::vector<std::string> receive(FifoQueue& queue, std::uint32_t max = 10, std::optional<time::Duration> visibility = {}) {
-    Result<std::vector<FifoReceivedMessage>> batch = queue.receive_now({.max_messages = max, .visibility_timeout = visibility});
+  std::vector<std::string> receive(FifoQueue& queue, std::uint32_t max = 10,
+                                   std::optional<time::Duration> visibility = {}) {
+    Result<std::vector<FifoReceivedMessage>> batch =
+        queue.receive_now({.max_messages = max, .visibility_timeout = visibility});
     EXPECT_TRUE(batch.ok()) << batch.status().message();
     std::vector<std::string> bodies;
     for (const FifoReceivedMessage& m : *batch) {
@@ -187,7 +189,8 @@ TEST_F(FifoQueueTest, ALongPollWaitsForItsGroupToBeReleased) {
   EXPECT_THAT(receive(queue, 1), ElementsAre("a"));
   std::vector<std::string> got;
   queue.receive({.wait = 20s}, [&](Result<std::vector<FifoReceivedMessage>> batch) {
-    for (const auto& m : *batch) got.push_back(m.message.body + "@" + std::to_string(time_.now().time_since_epoch() / 1s));
+    for (const auto& m : *batch)
+      got.push_back(m.message.body + "@" + std::to_string(time_.now().time_since_epoch() / 1s));
   });
   time_.run_for(3s);
   EXPECT_THAT(got, IsEmpty());  // b is visible, but its group is held by a

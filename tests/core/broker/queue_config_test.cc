@@ -20,7 +20,8 @@ TEST(QueueNameTest, FollowsSqsRules) {
   EXPECT_EQ(error(std::string(81, 'a'), false).substr(0, 20), "invalid queue name \"");
   EXPECT_EQ(error("orders!", false), "invalid queue name \"orders!\": only letters, digits, '-' and '_' are allowed");
   EXPECT_EQ(error("orders", true), "invalid queue name \"orders\": a FIFO queue's name must end in .fifo");
-  EXPECT_EQ(error("orders.fifo", false), "invalid queue name \"orders.fifo\": only a FIFO queue's name may end in .fifo");
+  EXPECT_EQ(error("orders.fifo", false),
+            "invalid queue name \"orders.fifo\": only a FIFO queue's name may end in .fifo");
   EXPECT_EQ(error(".fifo", true), "invalid queue name \".fifo\": it needs characters before .fifo");
 }
 
@@ -33,7 +34,8 @@ TEST(QueueConfigTest, EachAttributeHasSqsRangeAndCode) {
     return status.message();
   };
   EXPECT_TRUE(QueueConfig().validate().ok());
-  EXPECT_EQ(error([](auto& c) { c.visibility_timeout = 13h; }), "VisibilityTimeout must be from 0 to 12 hours; got 13h");
+  EXPECT_EQ(error([](auto& c) { c.visibility_timeout = 13h; }),
+            "VisibilityTimeout must be from 0 to 12 hours; got 13h");
   EXPECT_EQ(error([](auto& c) { c.delay = 16min; }), "DelaySeconds must be from 0 to 15 minutes; got 16m");
   EXPECT_EQ(error([](auto& c) { c.retention = 59s; }),
             "MessageRetentionPeriod must be from 60 seconds to 14 days; got 59s");
@@ -41,7 +43,9 @@ TEST(QueueConfigTest, EachAttributeHasSqsRangeAndCode) {
             "ReceiveMessageWaitTimeSeconds must be from 0 to 20 seconds; got 21s");
   EXPECT_EQ(error([](auto& c) { c.max_message_bytes = 512; }),
             "MaximumMessageSize must be from 1024 to 1048576 bytes; got 512");
-  EXPECT_EQ(error([](auto& c) { c.redrive = RedrivePolicy{"dlq", 0}; }),
+  EXPECT_EQ(error([](auto& c) {
+              c.redrive = RedrivePolicy{"dlq", 0};
+            }),
             "RedrivePolicy maxReceiveCount must be from 1 to 1000; got 0");
   EXPECT_EQ(error([](auto& c) { c.content_based_deduplication = true; }),
             "ContentBasedDeduplication applies only to FIFO queues");

@@ -15,8 +15,8 @@ namespace sluice::broker {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::EventRecorder;
 using ::testing::ElementsAre;
+using testing::EventRecorder;
 
 class StandardQueueTest : public ::testing::Test {
  protected:
@@ -44,7 +44,8 @@ class StandardQueueTest : public ::testing::Test {
 TEST_F(StandardQueueTest, SendReceiveDelete) {
   StandardQueue& queue = make();
   time_.run_for(5s);
-  const Result<std::string> id = queue.send({.body = "OrderCreated", .attributes = {{"type", {"String", "order", ""}}}});
+  const Result<std::string> id =
+      queue.send({.body = "OrderCreated", .attributes = {{"type", {"String", "order", ""}}}});
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(std::regex_match(*id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
       << *id;
@@ -99,8 +100,8 @@ TEST_F(StandardQueueTest, ReceiptHandlesThatAreNotThisQueuesAreInvalid) {
   StandardQueue& other = make({}, "payments");
   ASSERT_TRUE(other.send({.body = "m"}).ok());
   const ReceivedMessage foreign = receive_one(other);
-  for (const std::string& handle : {std::string("garbage"), std::string(""), foreign.receipt_handle,
-                                    std::string("0-1-1-1-1")}) {
+  for (const std::string& handle :
+       {std::string("garbage"), std::string(""), foreign.receipt_handle, std::string("0-1-1-1-1")}) {
     const Result<DeleteResult> result = queue.delete_message(handle);
     EXPECT_EQ(result.status().reason(), sqs_error::kReceiptHandleIsInvalid) << handle;
     EXPECT_EQ(queue.change_visibility(handle, 5s).reason(), sqs_error::kReceiptHandleIsInvalid) << handle;
@@ -111,7 +112,7 @@ TEST_F(StandardQueueTest, ChangeVisibilityExtendsShortensAndReleases) {
   StandardQueue& queue = make({.visibility_timeout = 30s});
   ASSERT_TRUE(queue.send({.body = "m"}).ok());
   ReceivedMessage message = receive_one(queue, {.visibility_timeout = 5s});  // per-receive timeout
-  ASSERT_TRUE(queue.change_visibility(message.receipt_handle, 60s).ok());   // counted from now
+  ASSERT_TRUE(queue.change_visibility(message.receipt_handle, 60s).ok());    // counted from now
   time_.run_for(59s);
   EXPECT_TRUE(queue.receive_now({})->empty());
   time_.run_for(1s);
@@ -183,7 +184,8 @@ TEST_F(StandardQueueTest, ReceivesUpToTenAndRejectsBadRequests) {
   for (int i = 0; i < 15; ++i) ASSERT_TRUE(queue.send({.body = "m" + std::to_string(i)}).ok());
   EXPECT_EQ(queue.receive_now({.max_messages = 10})->size(), 10u);
   EXPECT_EQ(queue.receive_now({.max_messages = 10})->size(), 5u);
-  EXPECT_EQ(queue.receive_now({.max_messages = 11}).status().message(), "MaxNumberOfMessages must be from 1 to 10; got 11");
+  EXPECT_EQ(queue.receive_now({.max_messages = 11}).status().message(),
+            "MaxNumberOfMessages must be from 1 to 10; got 11");
   EXPECT_EQ(queue.receive_now({.max_messages = 0}).status().reason(), sqs_error::kInvalidParameterValue);
   std::optional<Status> status;
   queue.receive({.wait = 21s}, [&](Result<std::vector<ReceivedMessage>> r) { status = r.status(); });
@@ -209,8 +211,8 @@ TEST_F(StandardQueueTest, BodiesAndAttributesFollowSqsRules) {
   EXPECT_EQ(queue.send({.body = std::string(1025, 'x')}).status().message(),
             "the message is 1025 bytes; the queue's MaximumMessageSize is 1024");
   // Attributes count towards the size.
-  EXPECT_FALSE(queue.send({.body = std::string(1000, 'x'), .attributes = {{"k", {"String", std::string(30, 'v'), ""}}}})
-                   .ok());
+  EXPECT_FALSE(
+      queue.send({.body = std::string(1000, 'x'), .attributes = {{"k", {"String", std::string(30, 'v'), ""}}}}).ok());
   EXPECT_EQ(queue.send({.body = std::string("bad \x01 control")}).status().reason(), "InvalidMessageContents");
   EXPECT_EQ(queue.send({.body = std::string("\xff\xfe")}).status().reason(), "InvalidMessageContents");
   EXPECT_TRUE(queue.send({.body = "caf\xc3\xa9 \xf0\x9f\x93\xa6"}).ok());  // UTF-8 is fine
@@ -279,7 +281,8 @@ TEST_F(StandardQueueTest, ManyMessagesThroughAVisibilityTimeoutKeepEveryOneAccou
     for (;;) {
       Result<std::vector<ReceivedMessage>> batch = queue.receive_now({.max_messages = 10});
       if (batch->empty()) break;
-      for (std::size_t k = 0; k < batch->size(); k += 2) deleted += *queue.delete_message((*batch)[k].receipt_handle) == DeleteResult::kDeleted;
+      for (std::size_t k = 0; k < batch->size(); k += 2)
+        deleted += *queue.delete_message((*batch)[k].receipt_handle) == DeleteResult::kDeleted;
     }
     time_.run_for(1s);
   }

@@ -46,8 +46,8 @@ TEST(BulkheadTest, TryEnterCapsConcurrentCalls) {
 TEST(BulkheadTest, WaitersAreAdmittedFirstComeFirstServedAsSlotsFree) {
   time::VirtualTime time;
   EventRecorder events;
-  Bulkhead bulkhead("payment", {.max_concurrent_calls = 1, .max_queued_calls = 2, .max_wait = milliseconds(500)},
-                    time, &events);
+  Bulkhead bulkhead("payment", {.max_concurrent_calls = 1, .max_queued_calls = 2, .max_wait = milliseconds(500)}, time,
+                    &events);
   Answers answers;
   bulkhead.enter(answers.for_caller("a"));
   bulkhead.enter(answers.for_caller("b"));
@@ -64,12 +64,11 @@ TEST(BulkheadTest, WaitersAreAdmittedFirstComeFirstServedAsSlotsFree) {
   time.run_for(milliseconds(0));
   answers.held.clear();  // b finishes: c's turn
   time.run_for(milliseconds(0));
-  EXPECT_EQ(answers.log, (std::vector<std::string>{"a admitted", "d rejected queue_full", "b admitted",
-                                                   "c admitted"}));
-  EXPECT_EQ(events.with_prefix("bulkhead.call_admitted"),
-            (std::vector<std::string>{"bulkhead.call_admitted waited_ns=0",
-                                      "bulkhead.call_admitted waited_ns=100000000",
-                                      "bulkhead.call_admitted waited_ns=100000000"}));
+  EXPECT_EQ(answers.log, (std::vector<std::string>{"a admitted", "d rejected queue_full", "b admitted", "c admitted"}));
+  EXPECT_EQ(
+      events.with_prefix("bulkhead.call_admitted"),
+      (std::vector<std::string>{"bulkhead.call_admitted waited_ns=0", "bulkhead.call_admitted waited_ns=100000000",
+                                "bulkhead.call_admitted waited_ns=100000000"}));
   const BulkheadStats stats = bulkhead.stats();
   EXPECT_EQ(stats.admitted, 3u);
   EXPECT_EQ(stats.rejected_queue_full, 1u);
@@ -78,8 +77,7 @@ TEST(BulkheadTest, WaitersAreAdmittedFirstComeFirstServedAsSlotsFree) {
 
 TEST(BulkheadTest, AWaiterGivesUpAfterMaxWaitAndIsNotAdmittedLater) {
   time::VirtualTime time;
-  Bulkhead bulkhead("payment", {.max_concurrent_calls = 1, .max_queued_calls = 5, .max_wait = milliseconds(200)},
-                    time);
+  Bulkhead bulkhead("payment", {.max_concurrent_calls = 1, .max_queued_calls = 5, .max_wait = milliseconds(200)}, time);
   Bulkhead::Permit busy = bulkhead.try_enter();
   Answers answers;
   bulkhead.enter(answers.for_caller("late"));
@@ -126,7 +124,8 @@ TEST(BulkheadTest, DestroyingItCancelsTheWaitsStillQueued) {
 TEST(BulkheadTest, ConfigErrorsNameTheField) {
   EXPECT_EQ((BulkheadConfig{.max_concurrent_calls = 0}).validate().message(),
             "max_concurrent_calls must be at least 1: with none no call could run");
-  EXPECT_EQ((BulkheadConfig{.max_wait = milliseconds(-1)}).validate().message(), "max_wait must not be negative; got -1 ms");
+  EXPECT_EQ((BulkheadConfig{.max_wait = milliseconds(-1)}).validate().message(),
+            "max_wait must not be negative; got -1 ms");
 }
 
 }  // namespace

@@ -115,7 +115,7 @@ TEST(CircuitBreakerTest, TimeBasedWindowForgetsFailuresOlderThanItsSpan) {
   CircuitBreaker breaker("payment", config, clock);
 
   for (int i = 0; i < 3; ++i) call(breaker, Outcome::kFailure);  // at 0 s
-  clock.advance(seconds(10));                                      // those have aged out
+  clock.advance(seconds(10));                                    // those have aged out
   call(breaker, Outcome::kFailure);
   call(breaker, Outcome::kSuccess);
   call(breaker, Outcome::kSuccess);
@@ -344,12 +344,12 @@ TEST(CircuitBreakerTest, AnOutcomeFromBeforeATripDoesNotCloseAHalfOpenBreaker) {
   time::ManualClock clock;
   CircuitBreaker breaker("inventory", consecutive(1), clock);
   CircuitBreaker::Permit slow_call = breaker.try_acquire();  // started while CLOSED
-  CircuitBreaker::Permit probe = half_open(breaker, clock);   // another call trips it
+  CircuitBreaker::Permit probe = half_open(breaker, clock);  // another call trips it
   ASSERT_TRUE(probe);
 
-  slow_call.record(Outcome::kSuccess);  // finishes now, while HALF_OPEN
+  slow_call.record(Outcome::kSuccess);                  // finishes now, while HALF_OPEN
   EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);  // only the probe decides
-  EXPECT_EQ(breaker.stats().calls_succeeded, 1u);        // but it is counted
+  EXPECT_EQ(breaker.stats().calls_succeeded, 1u);       // but it is counted
   probe.record(Outcome::kSuccess);
   EXPECT_EQ(breaker.state(), BreakerState::kClosed);
 }
@@ -559,10 +559,28 @@ TEST(CircuitBreakerTest, ExecuteFallsBackOnRejectionAndOnFailure) {
   auto fallback = [] { return std::optional<int>(-1); };
   int calls = 0;
 
-  EXPECT_EQ(breaker.execute([&] { ++calls; return std::optional<int>(7); }, is_ok, fallback), 7);
-  EXPECT_EQ(breaker.execute([&] { ++calls; return std::optional<int>(); }, is_ok, fallback), -1);
+  EXPECT_EQ(breaker.execute(
+                [&] {
+                  ++calls;
+                  return std::optional<int>(7);
+                },
+                is_ok, fallback),
+            7);
+  EXPECT_EQ(breaker.execute(
+                [&] {
+                  ++calls;
+                  return std::optional<int>();
+                },
+                is_ok, fallback),
+            -1);
   EXPECT_EQ(breaker.state(), BreakerState::kOpen);
-  EXPECT_EQ(breaker.execute([&] { ++calls; return std::optional<int>(7); }, is_ok, fallback), -1);
+  EXPECT_EQ(breaker.execute(
+                [&] {
+                  ++calls;
+                  return std::optional<int>(7);
+                },
+                is_ok, fallback),
+            -1);
   EXPECT_EQ(calls, 2);  // the open breaker did not call through
 }
 
@@ -707,7 +725,8 @@ TEST(CircuitBreakerStateTest, ScheduledModeSetsItsTimerForTheRemainingWait) {
   CircuitBreakerConfig config = consecutive(1, seconds(30));
   config.half_open_transition = HalfOpenTransition::kScheduled;
   CircuitBreaker restored("inventory", config, time);
-  ASSERT_TRUE(restored.import_state(nlohmann::json::parse(R"({"version": 1, "name": "inventory", "state": "OPEN",
+  ASSERT_TRUE(restored
+                  .import_state(nlohmann::json::parse(R"({"version": 1, "name": "inventory", "state": "OPEN",
       "remaining_wait_in_open": "5s", "current_wait_in_open": "30s", "trips_since_closed": 1, "failure_count": 0})"))
                   .ok());
   time.run_for(seconds(5) - nanoseconds(1));
@@ -729,8 +748,9 @@ TEST(CircuitBreakerStateTest, ABadDocumentIsRefusedByFieldAndChangesNothing) {
   EXPECT_EQ(refuse(R"({"version": 1, "state": "AJAR"})"),
             "breaker state.state must be one of CLOSED, OPEN, HALF_OPEN, DISABLED, METRICS_ONLY, FORCED_OPEN; got "
             "\"AJAR\"");
-  EXPECT_EQ(refuse(R"({"version": 1, "state": "OPEN", "remaining_wait_in_open": "40s", "current_wait_in_open": "30s"})"),
-            "breaker state.remaining_wait_in_open must be from 0 to current_wait_in_open; got \"40s\"");
+  EXPECT_EQ(
+      refuse(R"({"version": 1, "state": "OPEN", "remaining_wait_in_open": "40s", "current_wait_in_open": "30s"})"),
+      "breaker state.remaining_wait_in_open must be from 0 to current_wait_in_open; got \"40s\"");
   EXPECT_EQ(refuse(R"({"version": 1, "state": "OPEN", "opened_at": 5})"), "breaker state: unknown field \"opened_at\"");
 }
 

@@ -45,8 +45,9 @@ TEST(ConfigJsonTest, ErrorsNameThePolicyTheFieldAndTheRule) {
             "circuit_breaker: failure_rate_threshold_percent must be in (0, 100], or 0 for off; got 150");
   EXPECT_EQ(error(R"({"circuit_breaker": {"failure_threshold": 5, "wait_in_open": "-1s"}})"),
             "circuit_breaker: wait_in_open must be positive; got -1000 ms");
-  EXPECT_EQ(error(R"({"circuit_breaker": {"permitted_calls_in_half_open": 0, "failure_threshold": 1}})"),
-            "circuit_breaker: permitted_calls_in_half_open must be at least 1: with none the breaker could never close");
+  EXPECT_EQ(
+      error(R"({"circuit_breaker": {"permitted_calls_in_half_open": 0, "failure_threshold": 1}})"),
+      "circuit_breaker: permitted_calls_in_half_open must be at least 1: with none the breaker could never close");
   EXPECT_EQ(error(R"({"circuit_breaker": {"failure_threshold": 1, "window_kind": "sliding"}})"),
             "circuit_breaker.window_kind must be one of \"count_based\", \"time_based\"; got \"sliding\"");
   EXPECT_EQ(error(R"({"retry": {"max_attempts": 0}})"), "retry: max_attempts must be at least 1 (the first attempt)");
@@ -64,8 +65,9 @@ TEST(ConfigJsonTest, ErrorsNameThePolicyTheFieldAndTheRule) {
   EXPECT_EQ(error(R"({"retry": [1]})"), "retry must be a JSON object; got [1]");
   EXPECT_EQ(error(R"({"circuit_breaker": {"failure_threshold": 1, "ramp_percents": "10,50"}})"),
             "circuit_breaker.ramp_percents must be an array of numbers; got \"10,50\"");
-  EXPECT_EQ(error("{oops"), "malformed JSON: syntax error while parsing object key - invalid literal; "
-                            "last read: '{o'; expected string literal (line 1, column 2)");
+  EXPECT_EQ(error("{oops"),
+            "malformed JSON: syntax error while parsing object key - invalid literal; "
+            "last read: '{o'; expected string literal (line 1, column 2)");
 }
 
 TEST(ConfigJsonTest, ABreakerConfigRoundTripsThroughJson) {

@@ -121,7 +121,7 @@ TEST(OutlierDetectorTest, SuccessRateJudgesNothingWithoutEnoughHostsOfEnoughVolu
   OutlierDetector detector(hosts(10), config, time, time::Prng(1));
   auto interval = [&](int hosts_with_volume) {
     for (int h = 0; h < hosts_with_volume - 1; ++h) replies(detector, h, 200, 100);
-    replies(detector, 9, 500, 100);                                 // a host failing everything
+    replies(detector, 9, 500, 100);                                                 // a host failing everything
     for (int h = hosts_with_volume - 1; h < 9; ++h) replies(detector, h, 200, 99);  // just too few
     time.run_for(seconds(10));
   };
@@ -196,7 +196,7 @@ TEST(OutlierDetectorTest, LeastRequestPrefersTheLessBusyOfTwoAndSkipsEjectedHost
   time::VirtualTime time;
   OutlierDetectionConfig config = only_consecutive_5xx(1);
   OutlierDetector detector(hosts(3), config, time, time::Prng(4));
-  detector.record(2, 500);  // ejected
+  detector.record(2, 500);                                  // ejected
   for (int i = 0; i < 5; ++i) detector.request_started(0);  // host 0 is busy
   std::map<std::size_t, int> picks;
   for (int i = 0; i < 1'000; ++i) ++picks[detector.pick_least_request()];
@@ -212,8 +212,10 @@ TEST(OutlierDetectorTest, ConfigErrorsNameTheField) {
     change(config);
     return config.validate().message();
   };
-  EXPECT_EQ(message([](auto& c) { c.max_ejection_percent = 120; }), "max_ejection_percent must be from 0 to 100; got 120");
-  EXPECT_EQ(message([](auto& c) { c.enforcing_success_rate = -1; }), "enforcing_success_rate must be from 0 to 100; got -1");
+  EXPECT_EQ(message([](auto& c) { c.max_ejection_percent = 120; }),
+            "max_ejection_percent must be from 0 to 100; got 120");
+  EXPECT_EQ(message([](auto& c) { c.enforcing_success_rate = -1; }),
+            "enforcing_success_rate must be from 0 to 100; got -1");
   EXPECT_EQ(message([](auto& c) { c.interval = seconds(0); }), "interval must be positive; got 0 ms");
   EXPECT_EQ(message([](auto& c) { c.base_ejection_time = seconds(-1); }),
             "base_ejection_time must be positive; got -1000 ms");

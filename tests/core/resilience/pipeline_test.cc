@@ -24,7 +24,8 @@ class ScriptedDependency {
     CallResult result;
   };
 
-  ScriptedDependency(time::VirtualTime& time, std::vector<Step> steps) : time_(time), steps_(steps.begin(), steps.end()) {}
+  ScriptedDependency(time::VirtualTime& time, std::vector<Step> steps)
+      : time_(time), steps_(steps.begin(), steps.end()) {}
 
   Pipeline::Operation operation() {
     return [this](Pipeline::Done done) {

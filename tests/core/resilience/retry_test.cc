@@ -37,8 +37,8 @@ TEST(RetryTest, BacksOffExponentiallyUpToTheCapAndStopsAfterMaxAttempts) {
     }
     delays.push_back(next.delay);
   }
-  EXPECT_EQ(delays, (std::vector<Duration>{milliseconds(100), milliseconds(200), milliseconds(400),
-                                           milliseconds(500), milliseconds(500)}));
+  EXPECT_EQ(delays, (std::vector<Duration>{milliseconds(100), milliseconds(200), milliseconds(400), milliseconds(500),
+                                           milliseconds(500)}));
   EXPECT_EQ(state.attempts(), 6u);
 }
 

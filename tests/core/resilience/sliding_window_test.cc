@@ -35,8 +35,8 @@ TEST(SlidingWindowTest, CountBasedIgnoresTime) {
 }
 
 TEST(SlidingWindowTest, TimeBasedDropsWholeSecondsAsTheyAge) {
-  SlidingWindow window(WindowKind::kTimeBased, 3);  // the last 3 seconds
-  window.record(Instant(milliseconds(100)), {.failure = true, .slow = false});   // second 0
+  SlidingWindow window(WindowKind::kTimeBased, 3);                                // the last 3 seconds
+  window.record(Instant(milliseconds(100)), {.failure = true, .slow = false});    // second 0
   window.record(Instant(milliseconds(1500)), {.failure = false, .slow = false});  // second 1
   window.record(Instant(milliseconds(2999)), {.failure = false, .slow = true});   // second 2
   EXPECT_EQ(window.totals(Instant(milliseconds(2999))).calls, 3u);

@@ -35,7 +35,9 @@ TEST(TimeLimiterTest, DroppingACallDisarmsItsHook) {
   time::VirtualTime time;
   TimeLimiter limiter(time, milliseconds(100));
   int cancelled = 0;
-  { TimeLimiter::Call call = limiter.start([&] { ++cancelled; }); }
+  {
+    TimeLimiter::Call call = limiter.start([&] { ++cancelled; });
+  }
   time.run_for(milliseconds(200));
   EXPECT_EQ(cancelled, 0);
   EXPECT_EQ(time.pending_timers(), 0u);

@@ -71,8 +71,8 @@ TEST(VirtualTimeTest, CancelledTimersNeverFire) {
   const TimerId drop = time.schedule_after(seconds(1), log.record(time, "dropped"));
 
   EXPECT_TRUE(time.cancel(drop));
-  EXPECT_FALSE(time.cancel(drop));         // a second cancel finds nothing
-  EXPECT_FALSE(time.cancel(TimerId{}));    // the default id names no timer
+  EXPECT_FALSE(time.cancel(drop));          // a second cancel finds nothing
+  EXPECT_FALSE(time.cancel(TimerId{}));     // the default id names no timer
   EXPECT_FALSE(time.cancel(TimerId{999}));  // nor does one never issued
   EXPECT_EQ(time.pending_timers(), 1u);
 

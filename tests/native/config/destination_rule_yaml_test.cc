@@ -1,6 +1,7 @@
+#include "native/config/destination_rule_yaml.h"
+
 #include <gtest/gtest.h>
 
-#include "native/config/destination_rule_yaml.h"
 #include "native/config/yaml_json.h"
 
 namespace sluice::native {

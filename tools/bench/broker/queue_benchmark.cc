@@ -56,7 +56,11 @@ void BM_Peer_DequeAndMap_SendReceiveDelete(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Peer_DequeAndMap_SendReceiveDelete)->Arg(1'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Peer_DequeAndMap_SendReceiveDelete)
+    ->Arg(1'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kNanosecond);
 
 // ---- Topic routing: a publish of "svc41.created.us" against 1,000 topic bindings
 // ("svc<i>.*.<region>", "svc<i>.#", ...), of which two match. Peer: checking every
@@ -99,7 +103,8 @@ std::vector<std::string> thousand_binding_keys() {
 
 void BM_TopicRoute_1000Bindings(benchmark::State& state) {
   sluice::broker::ExchangeRouter router;
-  if (!router.declare_exchange("events", sluice::broker::ExchangeType::kTopic).ok()) return state.SkipWithError("declare");
+  if (!router.declare_exchange("events", sluice::broker::ExchangeType::kTopic).ok())
+    return state.SkipWithError("declare");
   const std::vector<std::string> keys = thousand_binding_keys();
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (!router.bind("q" + std::to_string(i), "events", keys[i]).ok()) return state.SkipWithError("bind");

@@ -12,18 +12,18 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "core/resilience/circuit_breaker.h"
 #include "core/resilience/outlier_detector.h"
 #include "core/resilience/pipeline.h"
-#include "core/time/virtual_time.h"
 #include "core/time/manual_clock.h"
+#include "core/time/virtual_time.h"
 
 namespace {
 
@@ -106,9 +106,9 @@ CircuitBreakerConfig realistic_config() {
 }
 
 void report_allocations(benchmark::State& state, std::uint64_t before) {
-  state.counters["allocs_per_call"] = benchmark::Counter(
-      static_cast<double>(allocations - before) / static_cast<double>(state.iterations()),
-      benchmark::Counter::kAvgThreads);
+  state.counters["allocs_per_call"] =
+      benchmark::Counter(static_cast<double>(allocations - before) / static_cast<double>(state.iterations()),
+                         benchmark::Counter::kAvgThreads);
 }
 
 void BM_Breaker_ClosedAcquireRecord(benchmark::State& state) {
@@ -194,8 +194,12 @@ void BM_Pipeline_RetryBreakerBulkheadTimeout(benchmark::State& state) {
   PipelineParts parts;
   using sluice::resilience::CallResult;
   using sluice::resilience::Pipeline;
-  const Pipeline pipeline =
-      Pipeline::Builder(parts.time).retry(parts.retry).breaker(parts.breaker).bulkhead(parts.bulkhead).timeout(parts.timeout).build();
+  const Pipeline pipeline = Pipeline::Builder(parts.time)
+                                .retry(parts.retry)
+                                .breaker(parts.breaker)
+                                .bulkhead(parts.bulkhead)
+                                .timeout(parts.timeout)
+                                .build();
   const Pipeline::Operation operation = [](Pipeline::Done done) { done(CallResult::success()); };
   std::int64_t succeeded = 0;
   const std::uint64_t before = allocations;

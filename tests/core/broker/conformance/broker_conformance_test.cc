@@ -41,7 +41,8 @@ class BrokerConformanceTest : public ::testing::TestWithParam<Backend> {
   // Receives now (no wait) from `queue`; runs the scheduler so the answer arrives.
   std::vector<BrokerMessage> receive(std::string_view queue, std::uint32_t max = 10) {
     std::optional<Result<std::vector<BrokerMessage>>> answer;
-    broker_->receive(queue, {.max_messages = max, .wait = 0s}, [&](Result<std::vector<BrokerMessage>> r) { answer = r; });
+    broker_->receive(queue, {.max_messages = max, .wait = 0s},
+                     [&](Result<std::vector<BrokerMessage>> r) { answer = r; });
     time_.run_for(0s);
     EXPECT_TRUE(answer.has_value());
     if (!answer || !answer->ok()) return {};
@@ -125,7 +126,8 @@ TEST_P(BrokerConformanceTest, FifoQueuesKeepGroupOrderAndDeduplicate) {
 
 TEST_P(BrokerConformanceTest, StandardQueuesRefuseFifoFields) {
   create("orders");
-  EXPECT_EQ(broker_->send("orders", {.body = "x", .group_id = "g"}).status().reason(), sqs_error::kInvalidParameterValue);
+  EXPECT_EQ(broker_->send("orders", {.body = "x", .group_id = "g"}).status().reason(),
+            sqs_error::kInvalidParameterValue);
 }
 
 TEST_P(BrokerConformanceTest, ARedrivePolicyNamesAnExistingDeadLetterQueueOfTheSameKind) {
@@ -203,10 +205,13 @@ TEST_P(BrokerConformanceTest, AmqpQueuesPushToConsumersThroughAnExchange) {
   ASSERT_TRUE(broker_->bind_queue("work", "tasks", "resize").ok());
   std::vector<std::string> got;
   std::uint64_t tag = 0;
-  ASSERT_TRUE(broker_->consume("work", "worker-1", 10, [&](const AmqpDelivery& d) {
-    got.push_back(d.body + "@" + d.routing_key);
-    tag = d.delivery_tag;
-  }).ok());
+  ASSERT_TRUE(broker_
+                  ->consume("work", "worker-1", 10,
+                            [&](const AmqpDelivery& d) {
+                              got.push_back(d.body + "@" + d.routing_key);
+                              tag = d.delivery_tag;
+                            })
+                  .ok());
   EXPECT_THAT(*broker_->publish("tasks", "resize", {}, {.body = "image-1"}), ElementsAre("work"));
   time_.run_for(0s);
   EXPECT_THAT(got, ElementsAre("image-1@resize"));
@@ -219,8 +224,7 @@ TEST_P(BrokerConformanceTest, DeadLettersGoThroughTheDeadLetterExchangeWithTheir
   create("dead");
   ASSERT_TRUE(broker_->declare_exchange("dlx", ExchangeType::kFanout).ok());
   ASSERT_TRUE(broker_->bind_queue("dead", "dlx", "").ok());
-  ASSERT_TRUE(broker_->declare_amqp_queue(
-      "work", {.config = {.message_ttl = 5s}, .dead_letter_exchange = "dlx"}).ok());
+  ASSERT_TRUE(broker_->declare_amqp_queue("work", {.config = {.message_ttl = 5s}, .dead_letter_exchange = "dlx"}).ok());
   ASSERT_TRUE(broker_->declare_exchange("tasks", ExchangeType::kFanout).ok());
   ASSERT_TRUE(broker_->bind_queue("work", "tasks", "").ok());
   std::uint64_t tag = 0;
@@ -258,8 +262,8 @@ TEST_P(BrokerConformanceTest, SqsAndAmqpQueuesShareOneNamespace) {
 
 TEST_P(BrokerConformanceTest, AFullRejectPublishQueueRefusesTheWholePublish) {
   create("audit");
-  ASSERT_TRUE(broker_->declare_amqp_queue(
-      "bounded", {.config = {.max_length = 1, .overflow = Overflow::kRejectPublish}}).ok());
+  ASSERT_TRUE(
+      broker_->declare_amqp_queue("bounded", {.config = {.max_length = 1, .overflow = Overflow::kRejectPublish}}).ok());
   ASSERT_TRUE(broker_->declare_exchange("all", ExchangeType::kFanout).ok());
   ASSERT_TRUE(broker_->bind_queue("audit", "all", "").ok());
   ASSERT_TRUE(broker_->bind_queue("bounded", "all", "").ok());
