@@ -27,14 +27,7 @@ std::string hex_of(const std::array<std::uint8_t, 32>& bytes) {
 
 FifoQueue::FifoQueue(std::string name, QueueConfig config, time::Scheduler& scheduler, time::Prng prng,
                      observe::EventSink* events)
-    : name_(std::move(name)),
-      config_(std::move(config)),
-      scheduler_(scheduler),
-      prng_(prng),
-      events_(events),
-      tag_(prng_.next_u64()),
-      waiters_(scheduler, config_.max_waiting_receives),
-      wake_timer_(scheduler) {
+    : SqsQueueBase(std::move(name), std::move(config), scheduler, prng, events) {
   SLUICE_CHECK(config_.validate().ok());
   SLUICE_CHECK(config_.fifo);
   SLUICE_CHECK(validate_queue_name(name_, true).ok());
@@ -45,11 +38,6 @@ FifoQueue::~FifoQueue() = default;
 std::string FifoQueue::format_sequence(std::uint64_t sequence) {
   std::string digits = std::to_string(sequence);
   return std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits;
-}
-
-bool FifoQueue::is_live(const internal::DueHeap::Entry& entry) const {
-  const auto it = messages_.find(entry.seq);
-  return it != messages_.end() && it->second.version == entry.version;
 }
 
 Status FifoQueue::validate_fifo_send(const FifoSendRequest& request) const {
@@ -91,9 +79,7 @@ Result<FifoSendResult> FifoQueue::send(FifoSendRequest request) {
     return FifoSendResult{seen->second.message_id, format_sequence(seen->second.sequence), true};
   }
   if (messages_.size() >= config_.max_messages || deduplication_.size() >= config_.max_messages) {
-    return Status(StatusCode::kResourceExhausted,
-                  "queue " + name_ + " holds its maximum of " + std::to_string(config_.max_messages) + " messages",
-                  sqs_error::kOverLimit);
+    return over_limit("holds", config_.max_messages, "messages");
   }
   Stored message;
   message.id = make_message_id(prng_);
@@ -122,8 +108,7 @@ std::uint64_t FifoQueue::store(Stored message, time::Duration delay) {
   if (delay > time::Duration::zero()) {
     stored.state = State::kDelayed;
     ++delayed_;
-    ++stored.version;
-    becoming_visible_.push(scheduler_.now() + delay, seq, stored.version);
+    schedule_visible(seq, stored, scheduler_.now() + delay);
   } else {
     stored.state = State::kVisible;
     ++visible_count_;
@@ -144,7 +129,7 @@ void FifoQueue::mark_ready_if_so(const std::string& group_id) {
   ready_groups_.push_back(group_id);
 }
 
-void FifoQueue::become_visible(Stored& message) {
+void FifoQueue::become_visible(std::uint64_t /*seq*/, Stored& message) {
   if (message.state == State::kInFlight) {
     --in_flight_;
     --groups_.at(message.group_id).in_flight;
@@ -160,7 +145,6 @@ void FifoQueue::become_visible(Stored& message) {
 
 std::vector<FifoReceivedMessage> FifoQueue::take(const ReceiveRequest& request, Status& error) {
   std::vector<FifoReceivedMessage> batch;
-  const time::Instant now = scheduler_.now();
   const time::Duration visibility = request.visibility_timeout.value_or(config_.visibility_timeout);
   while (batch.size() < request.max_messages && !ready_groups_.empty()) {
     const std::string group_id = std::move(ready_groups_.front());
@@ -185,31 +169,14 @@ std::vector<FifoReceivedMessage> FifoQueue::take(const ReceiveRequest& request, 
         continue;
       }
       if (in_flight_ >= config_.max_in_flight) {
-        if (batch.empty()) {
-          error = Status(
-              StatusCode::kResourceExhausted,
-              "queue " + name_ + " has its maximum of " + std::to_string(config_.max_in_flight) + " messages in flight",
-              sqs_error::kOverLimit);
-        }
+        if (batch.empty()) error = over_limit("has", config_.max_in_flight, "messages in flight");
         mark_ready_if_so(group_id);
         return batch;
       }
-      --visible_count_;
-      ++in_flight_;
       ++group.in_flight;
-      message.state = State::kInFlight;
-      ++message.receive_count;
-      if (message.receive_count == 1) message.first_received_at = now;
-      ++message.epoch;
-      message.nonce = prng_.next_u64();
-      ++message.version;
-      becoming_visible_.push(now + visibility, seq, message.version);
-      ++counters_.delivered;
-      report("queue.delivered", message.id);
-      batch.push_back(FifoReceivedMessage{
-          ReceivedMessage{message.id, ReceiptHandle{seq, message.epoch, message.nonce}.format(tag_), message.body,
-                          message.attributes, message.receive_count, message.sent_at, message.first_received_at},
-          message.group_id, format_sequence(message.sequence)});
+      deliver_in_flight(seq, message, visibility);
+      batch.push_back(
+          FifoReceivedMessage{as_received(seq, message), message.group_id, format_sequence(message.sequence)});
       ++i;
     }
     mark_ready_if_so(group_id);  // if nothing was taken (all moved to the DLQ), it may still be ready
@@ -248,43 +215,25 @@ FifoQueue::Stored FifoQueue::remove(std::uint64_t seq, std::string_view event) {
   return std::move(message);
 }
 
-void FifoQueue::advance() {
-  const time::Instant now = scheduler_.now();
+void FifoQueue::advance_more(time::Instant now) {
   while (!deduplication_expiry_.empty() && deduplication_expiry_.front().first <= now) {
     const auto seen = deduplication_.find(deduplication_expiry_.front().second);
     if (seen != deduplication_.end() && seen->second.expires <= now) deduplication_.erase(seen);
     deduplication_expiry_.pop_front();
   }
-  expiring_.pop_due(now, [this](const internal::DueHeap::Entry& due) {
-    if (!messages_.contains(due.seq)) return;
-    ++counters_.expired;
-    remove(due.seq, "queue.expired");  // the message itself is dropped
-  });
-  becoming_visible_.pop_due(now, [this](const internal::DueHeap::Entry& due) {
-    if (is_live(due)) become_visible(messages_.at(due.seq));
-  });
-  const std::size_t bound = 2 * messages_.size() + 1024;
   if (ready_groups_.size() > groups_.size() + 1024) {
     std::erase_if(ready_groups_, [this](const std::string& id) { return !groups_.contains(id); });
   }
-  becoming_visible_.compact(bound, [this](const auto& e) { return is_live(e); });
-  expiring_.compact(bound, [this](const auto& e) { return messages_.contains(e.seq); });
 }
 
-Result<std::vector<FifoReceivedMessage>> FifoQueue::receive_now(const ReceiveRequest& request) {
-  if (Status status = validate_receive(request); !status.ok()) return status;
-  advance();
-  Status error;
-  std::vector<FifoReceivedMessage> batch = take(request, error);
-  rearm();
-  if (!error.ok()) return error;
-  return batch;
+std::optional<time::Instant> FifoQueue::next_own_deadline() const {
+  if (deduplication_expiry_.empty()) return std::nullopt;
+  return deduplication_expiry_.front().first;
 }
 
-void FifoQueue::receive(const ReceiveRequest& request, ReceiveCallback done) {
-  waiters_.receive(
-      request, config_.receive_wait, [this](const ReceiveRequest& r) { return receive_now(r); }, std::move(done),
-      name_);
+void FifoQueue::clear_ordering() {
+  groups_.clear();
+  ready_groups_.clear();
 }
 
 void FifoQueue::serve_waiters() {
@@ -296,80 +245,6 @@ void FifoQueue::serve_waiters() {
                    served_any = !batch.empty();
                    return batch;
                  });
-}
-
-void FifoQueue::rearm() {
-  std::optional<time::Instant> next = becoming_visible_.earliest([this](const auto& e) { return is_live(e); });
-  const std::optional<time::Instant> expiry =
-      expiring_.earliest([this](const auto& e) { return messages_.contains(e.seq); });
-  if (expiry && (!next || *expiry < *next)) next = expiry;
-  if (!deduplication_expiry_.empty() && (!next || deduplication_expiry_.front().first < *next)) {
-    next = deduplication_expiry_.front().first;
-  }
-  wake_timer_.arm(next, [this] {
-    advance();
-    serve_waiters();
-    rearm();
-  });
-}
-
-Result<DeleteResult> FifoQueue::delete_message(std::string_view receipt_handle) {
-  const std::optional<ReceiptHandle> handle = ReceiptHandle::parse(receipt_handle, tag_);
-  if (!handle) return invalid_handle(receipt_handle, name_);
-  advance();
-  const auto it = messages_.find(handle->seq);
-  DeleteResult result = DeleteResult::kAlreadyDeleted;
-  if (it != messages_.end()) {
-    if (it->second.epoch != handle->epoch || it->second.nonce != handle->nonce) {
-      result = DeleteResult::kStaleHandle;
-    } else {
-      ++counters_.deleted;
-      remove(handle->seq, "queue.deleted");
-      result = DeleteResult::kDeleted;
-      serve_waiters();  // the group may have unblocked
-    }
-  }
-  rearm();
-  return result;
-}
-
-Status FifoQueue::change_visibility(std::string_view receipt_handle, time::Duration timeout) {
-  if (Status status = validate_visibility_timeout(timeout); !status.ok()) return status;
-  const std::optional<ReceiptHandle> handle = ReceiptHandle::parse(receipt_handle, tag_);
-  if (!handle) return invalid_handle(receipt_handle, name_);
-  advance();
-  const auto it = messages_.find(handle->seq);
-  if (it == messages_.end() || it->second.epoch != handle->epoch || it->second.nonce != handle->nonce ||
-      it->second.state != State::kInFlight) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "the message of this receipt handle is not in flight (deleted, visible again, or received since)",
-                  sqs_error::kMessageNotInflight);
-  }
-  if (timeout == time::Duration::zero()) {
-    become_visible(it->second);
-    serve_waiters();
-  } else {
-    ++it->second.version;
-    becoming_visible_.push(scheduler_.now() + timeout, handle->seq, it->second.version);
-  }
-  rearm();
-  return Status();
-}
-
-void FifoQueue::purge() {
-  const std::uint64_t count = messages_.size();
-  messages_.clear();
-  groups_.clear();
-  ready_groups_.clear();
-  becoming_visible_.clear();
-  expiring_.clear();
-  visible_count_ = in_flight_ = delayed_ = 0;
-  wake_timer_.cancel();
-  rearm();  // deduplication entries still expire
-  if (events_ != nullptr) {
-    const observe::Attribute attribute{"messages", static_cast<std::int64_t>(count)};
-    events_->on_event(observe::Event{"queue.purged", name_, scheduler_.now(), {}, {&attribute, 1}});
-  }
 }
 
 void FifoQueue::set_dead_letter_queue(FifoQueue* dead_letter) {
@@ -386,21 +261,6 @@ void FifoQueue::accept_dead_letter(Stored message) {
   store(std::move(message), time::Duration::zero());
   serve_waiters();
   rearm();
-}
-
-QueueStats FifoQueue::stats() const {
-  QueueStats stats = counters_;
-  stats.visible = visible_count_;
-  stats.in_flight = in_flight_;
-  stats.delayed = delayed_;
-  stats.waiting_receives = waiters_.size();
-  return stats;
-}
-
-void FifoQueue::report(std::string_view what, const std::string& message_id) {
-  if (events_ == nullptr) return;
-  const observe::Attribute attribute{"message_id", std::string_view(message_id)};
-  events_->on_event(observe::Event{what, name_, scheduler_.now(), {}, {&attribute, 1}});
 }
 
 }  // namespace sluice::broker

@@ -25,20 +25,20 @@
 #define SLUICE_CORE_BROKER_FIFO_QUEUE_H_
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/base/result.h"
 #include "core/broker/message.h"
 #include "core/broker/queue_config.h"
-#include "core/broker/queue_timing.h"
-#include "core/broker/standard_queue.h"
+#include "core/broker/sqs_queue_base.h"
 #include "core/observe/event.h"
 #include "core/time/prng.h"
 #include "core/time/scheduler.h"
@@ -66,10 +66,17 @@ struct FifoReceivedMessage {
   std::string sequence_number;
 };
 
-class FifoQueue {
- public:
-  using ReceiveCallback = std::function<void(Result<std::vector<FifoReceivedMessage>>)>;
+namespace internal {
 
+struct FifoStoredMessage : StoredMessage {
+  std::string group_id;
+  std::uint64_t sequence = 0;
+};
+
+}  // namespace internal
+
+class FifoQueue final : public internal::SqsQueueBase<FifoQueue, internal::FifoStoredMessage, FifoReceivedMessage> {
+ public:
   static constexpr time::Duration kDeduplicationWindow = std::chrono::minutes(5);
 
   // REQUIRES: config.validate().ok(), config.fifo, and a valid FIFO queue name.
@@ -77,38 +84,16 @@ class FifoQueue {
             observe::EventSink* events = nullptr);
   ~FifoQueue();
 
-  FifoQueue(const FifoQueue&) = delete;
-  FifoQueue& operator=(const FifoQueue&) = delete;
-
   Result<FifoSendResult> send(FifoSendRequest request);
-  Result<std::vector<FifoReceivedMessage>> receive_now(const ReceiveRequest& request);
-  void receive(const ReceiveRequest& request, ReceiveCallback done);
-  Result<DeleteResult> delete_message(std::string_view receipt_handle);
-  Status change_visibility(std::string_view receipt_handle, time::Duration timeout);
-  void purge();
-  // set_dead_letter_queue: REQUIRES a redrive policy; `dead_letter` another FIFO queue.
+
+  // set_dead_letter_queue: REQUIRES a redrive policy; `dead_letter` another FIFO
+  // queue (null: nowhere).
   void set_dead_letter_queue(FifoQueue* dead_letter);
 
-  const std::string& name() const { return name_; }
-  QueueStats stats() const;
-
  private:
-  enum class State : std::uint8_t { kDelayed, kVisible, kInFlight };
-
-  struct Stored {
-    std::string id;
-    std::string body;
-    MessageAttributes attributes;
-    std::string group_id;
-    std::uint64_t sequence = 0;
-    time::Instant sent_at;
-    time::Instant first_received_at;
-    std::uint32_t receive_count = 0;
-    std::uint32_t epoch = 0;
-    std::uint64_t nonce = 0;
-    std::uint32_t version = 0;
-    State state = State::kVisible;
-  };
+  friend class internal::SqsQueueBase<FifoQueue, internal::FifoStoredMessage, FifoReceivedMessage>;
+  using Stored = internal::FifoStoredMessage;
+  using State = internal::MessageState;
 
   // Group: its messages in send order; the first `in_flight` of them may be in flight.
   struct Group {
@@ -128,41 +113,24 @@ class FifoQueue {
   std::uint64_t store(Stored message, time::Duration delay);
   bool is_ready(const Group& group) const;
   void mark_ready_if_so(const std::string& group_id);
-  void become_visible(Stored& message);
-  std::vector<FifoReceivedMessage> take(const ReceiveRequest& request, Status& error);
-  // remove: takes the message out of the queue and its group, and returns it.
-  Stored remove(std::uint64_t seq, std::string_view event);
   void accept_dead_letter(Stored message);
-  void advance();
-  void serve_waiters();
-  void rearm();
-  bool is_live(const internal::DueHeap::Entry& entry) const;
-  void report(std::string_view what, const std::string& message_id);
   static std::string format_sequence(std::uint64_t sequence);
 
-  const std::string name_;
-  const QueueConfig config_;
-  time::Scheduler& scheduler_;
-  time::Prng prng_;
-  observe::EventSink* events_;
-  const std::uint64_t tag_;
-  FifoQueue* dead_letter_ = nullptr;
+  // SqsQueueBase's hooks.
+  std::vector<FifoReceivedMessage> take(const ReceiveRequest& request, Status& error);
+  Stored remove(std::uint64_t seq, std::string_view event);
+  void become_visible(std::uint64_t seq, Stored& message);
+  void serve_waiters();
+  void advance_more(time::Instant now);
+  std::optional<time::Instant> next_own_deadline() const;
+  void clear_ordering();
 
-  std::uint64_t last_seq_ = 0;
+  FifoQueue* dead_letter_ = nullptr;
   std::uint64_t last_sequence_number_ = 0;
-  std::unordered_map<std::uint64_t, Stored> messages_;
   std::unordered_map<std::string, Group> groups_;
   std::deque<std::string> ready_groups_;  // may hold groups no longer ready, skipped
-  internal::DueHeap becoming_visible_;
-  internal::DueHeap expiring_;
   std::unordered_map<std::string, Deduplicated> deduplication_;
   std::deque<std::pair<time::Instant, std::string>> deduplication_expiry_;  // in send order
-  std::uint64_t visible_count_ = 0;
-  std::uint64_t in_flight_ = 0;
-  std::uint64_t delayed_ = 0;
-  internal::WaitingReceives<FifoReceivedMessage> waiters_;
-  internal::WakeTimer wake_timer_;
-  QueueStats counters_;
 };
 
 }  // namespace sluice::broker

@@ -20,7 +20,9 @@
 //
 // Each operation is O(log n) in the queue's depth or better: a map of messages, a
 // deque of visible ids and two heaps (becoming visible, expiring) with stale entries
-// skipped lazily and compacted when they outnumber live messages.
+// skipped lazily and compacted when they outnumber live messages. What it shares with
+// FifoQueue (receive, delete, change_visibility, timers, purge, stats) is in
+// SqsQueueBase.
 //
 // Errors carry SQS's error codes (Status::reason()). Events ("queue.sent",
 // "queue.delivered", "queue.deleted", "queue.visible_again", "queue.expired",
@@ -32,72 +34,32 @@
 
 #include <cstdint>
 #include <deque>
-#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/base/result.h"
 #include "core/broker/message.h"
 #include "core/broker/queue_config.h"
-#include "core/broker/queue_timing.h"
+#include "core/broker/sqs_queue_base.h"
 #include "core/observe/event.h"
 #include "core/time/prng.h"
 #include "core/time/scheduler.h"
 
 namespace sluice::broker {
 
-enum class DeleteResult {
-  kDeleted,
-  kAlreadyDeleted,  // the handle was the latest, the message is gone (deleted or expired)
-  kStaleHandle,     // the message was received again since: not deleted
-};
-
-struct QueueStats {
-  std::uint64_t visible = 0;    // ApproximateNumberOfMessages
-  std::uint64_t in_flight = 0;  // ApproximateNumberOfMessagesNotVisible
-  std::uint64_t delayed = 0;    // ApproximateNumberOfMessagesDelayed
-  std::uint64_t waiting_receives = 0;
-  std::uint64_t sent = 0;
-  std::uint64_t delivered = 0;
-  std::uint64_t deleted = 0;
-  std::uint64_t expired = 0;
-  std::uint64_t dead_lettered = 0;
-};
-
-class StandardQueue {
+class StandardQueue final : public internal::SqsQueueBase<StandardQueue, internal::StoredMessage, ReceivedMessage> {
  public:
-  using ReceiveCallback = std::function<void(Result<std::vector<ReceivedMessage>>)>;
-
   // REQUIRES: config.validate().ok(), !config.fifo, and a valid standard queue name.
   StandardQueue(std::string name, QueueConfig config, time::Scheduler& scheduler, time::Prng prng,
                 observe::EventSink* events = nullptr);
   ~StandardQueue();
 
-  StandardQueue(const StandardQueue&) = delete;
-  StandardQueue& operator=(const StandardQueue&) = delete;
-
   // send: stores the message; returns its MessageId.
   Result<std::string> send(SendRequest request);
 
-  // receive_now: up to max_messages visible messages, without waiting.
-  Result<std::vector<ReceivedMessage>> receive_now(const ReceiveRequest& request);
-
-  // receive: the same, waiting up to the request's (or the queue's) wait for messages.
-  // `done` is called once, from the scheduler.
-  void receive(const ReceiveRequest& request, ReceiveCallback done);
-
-  Result<DeleteResult> delete_message(std::string_view receipt_handle);
-
-  // change_visibility: the in-flight message becomes visible `timeout` from now
-  // (0: at once).
-  Status change_visibility(std::string_view receipt_handle, time::Duration timeout);
-
-  // purge: deletes every message.
-  void purge();
-
-  // set_dead_letter_queue: where messages past the redrive policy go.
+  // set_dead_letter_queue: where messages past the redrive policy go (null: nowhere).
   // REQUIRES: the config has a redrive policy; `dead_letter` is another queue.
   void set_dead_letter_queue(StandardQueue* dead_letter);
 
@@ -105,61 +67,25 @@ class StandardQueue {
   // redrive back to its source), with their ids and send times. Returns how many.
   std::size_t redrive_to(StandardQueue& target, std::size_t max_messages);
 
-  const std::string& name() const { return name_; }
-  const QueueConfig& config() const { return config_; }
-  QueueStats stats() const;
-
  private:
-  enum class State : std::uint8_t { kDelayed, kVisible, kInFlight };
-
-  struct Stored {
-    std::string id;
-    std::string body;
-    MessageAttributes attributes;
-    time::Instant sent_at;
-    time::Instant first_received_at;
-    std::uint32_t receive_count = 0;
-    std::uint32_t epoch = 0;    // receives so far; a receipt handle names one
-    std::uint64_t nonce = 0;    // random per receive: handles cannot be guessed
-    std::uint32_t version = 0;  // which heap entry is live
-    State state = State::kVisible;
-  };
+  friend class internal::SqsQueueBase<StandardQueue, internal::StoredMessage, ReceivedMessage>;
+  using Stored = internal::StoredMessage;
+  using State = internal::MessageState;
 
   std::uint64_t store(Stored message, time::Duration delay);
-  void schedule_visible(std::uint64_t seq, Stored& message, time::Instant at);
-  void make_visible(std::uint64_t seq, Stored& message);
-  std::vector<ReceivedMessage> take_visible(const ReceiveRequest& request, Status& error);
-  void erase(std::uint64_t seq, std::string_view event);
   void accept_dead_letter(Stored message);
 
-  // advance: applies everything due by now (visibility, delays, retention), serves
-  // waiting receives, and re-arms the one wake-up timer.
-  void advance();
+  // SqsQueueBase's hooks.
+  std::vector<ReceivedMessage> take(const ReceiveRequest& request, Status& error);
+  Stored remove(std::uint64_t seq, std::string_view event);
+  void become_visible(std::uint64_t seq, Stored& message);
   void serve_waiters();
-  void rearm();
-  bool is_live(const internal::DueHeap::Entry& entry) const;
-  void report(std::string_view what, const std::string& message_id);
+  void advance_more(time::Instant now);
+  std::optional<time::Instant> next_own_deadline() const { return std::nullopt; }
+  void clear_ordering() { visible_.clear(); }
 
-  const std::string name_;
-  const QueueConfig config_;
-  time::Scheduler& scheduler_;
-  time::Prng prng_;
-  observe::EventSink* events_;
-  const std::uint64_t tag_;  // names this queue in its receipt handles
   StandardQueue* dead_letter_ = nullptr;
-
-  std::uint64_t last_seq_ = 0;
-  std::unordered_map<std::uint64_t, Stored> messages_;
-  std::deque<std::uint64_t> visible_;   // may hold stale ids, skipped
-  internal::DueHeap becoming_visible_;  // delayed and in-flight messages
-  internal::DueHeap expiring_;          // every message, by send time (version 0)
-  std::uint64_t in_flight_ = 0;
-  std::uint64_t delayed_ = 0;
-  std::uint64_t visible_count_ = 0;
-
-  internal::WaitingReceives<ReceivedMessage> waiters_;
-  internal::WakeTimer wake_timer_;
-  QueueStats counters_;
+  std::deque<std::uint64_t> visible_;  // may hold stale ids, skipped
 };
 
 }  // namespace sluice::broker

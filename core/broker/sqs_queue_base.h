@@ -1,0 +1,288 @@
+// sqs_queue_base.h: what SQS standard and FIFO queues do alike, written once:
+// receipt-handle checks, delete, change_visibility, retention and visibility timers,
+// long polls, purge, stats and events. Each queue kind adds its own ordering (a deque
+// of visible messages; message groups) through the hooks named below. Internal to
+// core/broker.
+//
+// Derived (CRTP) provides:
+//   std::vector<Delivered> take(const ReceiveRequest&, Status& error);
+//   Stored remove(std::uint64_t seq, std::string_view event);  // out of the queue
+//   void become_visible(std::uint64_t seq, Stored& message);   // from delayed or in flight
+//   void serve_waiters();
+//   void advance_more(time::Instant now);                      // its own due work
+//   std::optional<time::Instant> next_own_deadline() const;
+//   void clear_ordering();                                     // for purge
+#ifndef SLUICE_CORE_BROKER_SQS_QUEUE_BASE_H_
+#define SLUICE_CORE_BROKER_SQS_QUEUE_BASE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/base/result.h"
+#include "core/broker/message.h"
+#include "core/broker/queue_config.h"
+#include "core/broker/queue_timing.h"
+#include "core/broker/sqs_rules.h"
+#include "core/observe/event.h"
+#include "core/time/prng.h"
+#include "core/time/scheduler.h"
+
+namespace sluice::broker {
+
+enum class DeleteResult {
+  kDeleted,
+  kAlreadyDeleted,  // the handle was the latest, the message is gone (deleted or expired)
+  kStaleHandle,     // the message was received again since: not deleted
+};
+
+struct QueueStats {
+  std::uint64_t visible = 0;    // ApproximateNumberOfMessages
+  std::uint64_t in_flight = 0;  // ApproximateNumberOfMessagesNotVisible
+  std::uint64_t delayed = 0;    // ApproximateNumberOfMessagesDelayed
+  std::uint64_t waiting_receives = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t deleted = 0;
+  std::uint64_t expired = 0;
+  std::uint64_t dead_lettered = 0;
+};
+
+namespace internal {
+
+enum class MessageState : std::uint8_t { kDelayed, kVisible, kInFlight };
+
+// StoredMessage: a message as a queue keeps it.
+struct StoredMessage {
+  std::string id;
+  std::string body;
+  MessageAttributes attributes;
+  time::Instant sent_at;
+  time::Instant first_received_at;
+  std::uint32_t receive_count = 0;
+  std::uint32_t epoch = 0;    // receives so far; a receipt handle names one
+  std::uint64_t nonce = 0;    // random per receive: handles cannot be guessed
+  std::uint32_t version = 0;  // which due-time entry is live
+  MessageState state = MessageState::kVisible;
+};
+
+template <typename Derived, typename Stored, typename Delivered>
+class SqsQueueBase {
+ public:
+  using ReceiveCallback = std::function<void(Result<std::vector<Delivered>>)>;
+
+  SqsQueueBase(const SqsQueueBase&) = delete;
+  SqsQueueBase& operator=(const SqsQueueBase&) = delete;
+
+  // receive_now: up to max_messages visible messages, without waiting.
+  Result<std::vector<Delivered>> receive_now(const ReceiveRequest& request) {
+    if (Status status = validate_receive(request); !status.ok()) return status;
+    advance();
+    Status error;
+    std::vector<Delivered> batch = derived().take(request, error);
+    rearm();
+    if (!error.ok()) return error;
+    return batch;
+  }
+
+  // receive: the same, waiting up to the request's (or the queue's) wait for messages.
+  // `done` is called once, from the scheduler.
+  void receive(const ReceiveRequest& request, ReceiveCallback done) {
+    waiters_.receive(
+        request, config_.receive_wait, [this](const ReceiveRequest& r) { return receive_now(r); }, std::move(done),
+        name_);
+  }
+
+  Result<DeleteResult> delete_message(std::string_view receipt_handle) {
+    const std::optional<ReceiptHandle> handle = ReceiptHandle::parse(receipt_handle, tag_);
+    if (!handle) return invalid_handle(receipt_handle, name_);
+    advance();
+    const auto it = messages_.find(handle->seq);
+    DeleteResult result = DeleteResult::kAlreadyDeleted;
+    if (it != messages_.end()) {
+      if (it->second.epoch != handle->epoch || it->second.nonce != handle->nonce) {
+        result = DeleteResult::kStaleHandle;
+      } else {
+        ++counters_.deleted;
+        derived().remove(handle->seq, "queue.deleted");
+        result = DeleteResult::kDeleted;
+        derived().serve_waiters();  // a FIFO group may have been released
+      }
+    }
+    rearm();
+    return result;
+  }
+
+  // change_visibility: the in-flight message becomes visible `timeout` from now
+  // (0: at once).
+  Status change_visibility(std::string_view receipt_handle, time::Duration timeout) {
+    if (Status status = validate_visibility_timeout(timeout); !status.ok()) return status;
+    const std::optional<ReceiptHandle> handle = ReceiptHandle::parse(receipt_handle, tag_);
+    if (!handle) return invalid_handle(receipt_handle, name_);
+    advance();
+    const auto it = messages_.find(handle->seq);
+    if (it == messages_.end() || it->second.epoch != handle->epoch || it->second.nonce != handle->nonce ||
+        it->second.state != MessageState::kInFlight) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "the message of this receipt handle is not in flight (deleted, visible again, or received since)",
+                    sqs_error::kMessageNotInflight);
+    }
+    if (timeout == time::Duration::zero()) {
+      derived().become_visible(handle->seq, it->second);
+      derived().serve_waiters();
+    } else {
+      schedule_visible(handle->seq, it->second, scheduler_.now() + timeout);
+    }
+    rearm();
+    return Status();
+  }
+
+  // purge: deletes every message.
+  void purge() {
+    const std::uint64_t count = messages_.size();
+    messages_.clear();
+    derived().clear_ordering();
+    becoming_visible_.clear();
+    expiring_.clear();
+    visible_count_ = in_flight_ = delayed_ = 0;
+    wake_timer_.cancel();
+    rearm();
+    if (events_ != nullptr) {
+      const observe::Attribute attribute{"messages", static_cast<std::int64_t>(count)};
+      events_->on_event(observe::Event{"queue.purged", name_, scheduler_.now(), {}, {&attribute, 1}});
+    }
+  }
+
+  const std::string& name() const { return name_; }
+  const QueueConfig& config() const { return config_; }
+
+  QueueStats stats() const {
+    QueueStats stats = counters_;
+    stats.visible = visible_count_;
+    stats.in_flight = in_flight_;
+    stats.delayed = delayed_;
+    stats.waiting_receives = waiters_.size();
+    return stats;
+  }
+
+ protected:
+  SqsQueueBase(std::string name, QueueConfig config, time::Scheduler& scheduler, time::Prng prng,
+               observe::EventSink* events)
+      : name_(std::move(name)),
+        config_(std::move(config)),
+        scheduler_(scheduler),
+        prng_(prng),
+        events_(events),
+        tag_(prng_.next_u64()),
+        waiters_(scheduler, config_.max_waiting_receives),
+        wake_timer_(scheduler) {}
+  ~SqsQueueBase() = default;
+
+  Derived& derived() { return static_cast<Derived&>(*this); }
+
+  bool is_live(const DueHeap::Entry& entry) const {
+    const auto it = messages_.find(entry.seq);
+    return it != messages_.end() && it->second.version == entry.version;
+  }
+
+  void schedule_visible(std::uint64_t seq, Stored& message, time::Instant at) {
+    ++message.version;
+    becoming_visible_.push(at, seq, message.version);
+  }
+
+  // advance: applies everything due by now (expiry, visibility and delays, then the
+  // queue's own), keeping stale entries bounded by the live messages.
+  void advance() {
+    const time::Instant now = scheduler_.now();
+    expiring_.pop_due(now, [this](const DueHeap::Entry& due) {
+      if (!messages_.contains(due.seq)) return;
+      ++counters_.expired;
+      derived().remove(due.seq, "queue.expired");
+    });
+    becoming_visible_.pop_due(now, [this](const DueHeap::Entry& due) {
+      if (is_live(due)) derived().become_visible(due.seq, messages_.at(due.seq));
+    });
+    derived().advance_more(now);
+    const std::size_t bound = 2 * messages_.size() + 1024;
+    becoming_visible_.compact(bound, [this](const DueHeap::Entry& e) { return is_live(e); });
+    expiring_.compact(bound, [this](const DueHeap::Entry& e) { return messages_.contains(e.seq); });
+  }
+
+  // rearm: the one wake-up timer, at the earliest moment anything becomes due.
+  void rearm() {
+    std::optional<time::Instant> next = becoming_visible_.earliest([this](const auto& e) { return is_live(e); });
+    const auto earlier = [&next](std::optional<time::Instant> candidate) {
+      if (candidate && (!next || *candidate < *next)) next = candidate;
+    };
+    earlier(expiring_.earliest([this](const auto& e) { return messages_.contains(e.seq); }));
+    earlier(derived().next_own_deadline());
+    wake_timer_.arm(next, [this] {
+      advance();
+      derived().serve_waiters();
+      rearm();
+    });
+  }
+
+  // deliver_in_flight: marks `message` received now, for `visibility`.
+  void deliver_in_flight(std::uint64_t seq, Stored& message, time::Duration visibility) {
+    const time::Instant now = scheduler_.now();
+    --visible_count_;
+    ++in_flight_;
+    message.state = MessageState::kInFlight;
+    ++message.receive_count;
+    if (message.receive_count == 1) message.first_received_at = now;
+    ++message.epoch;
+    message.nonce = prng_.next_u64();
+    schedule_visible(seq, message, now + visibility);
+    ++counters_.delivered;
+    report("queue.delivered", message.id);
+  }
+
+  ReceivedMessage as_received(std::uint64_t seq, const Stored& message) const {
+    return ReceivedMessage{message.id,          ReceiptHandle{seq, message.epoch, message.nonce}.format(tag_),
+                           message.body,        message.attributes,
+                           message.receive_count, message.sent_at,
+                           message.first_received_at};
+  }
+
+  // over_limit: "queue orders holds its maximum of 3 messages".
+  Status over_limit(std::string_view verb, std::uint64_t limit, std::string_view what) const {
+    return Status(StatusCode::kResourceExhausted,
+                  "queue " + name_ + " " + std::string(verb) + " its maximum of " + std::to_string(limit) + " " +
+                      std::string(what),
+                  sqs_error::kOverLimit);
+  }
+
+  void report(std::string_view what, const std::string& message_id) {
+    if (events_ == nullptr) return;
+    const observe::Attribute attribute{"message_id", std::string_view(message_id)};
+    events_->on_event(observe::Event{what, name_, scheduler_.now(), {}, {&attribute, 1}});
+  }
+
+  const std::string name_;
+  const QueueConfig config_;
+  time::Scheduler& scheduler_;
+  time::Prng prng_;
+  observe::EventSink* events_;
+  const std::uint64_t tag_;  // names this queue in its receipt handles
+
+  std::uint64_t last_seq_ = 0;
+  std::unordered_map<std::uint64_t, Stored> messages_;
+  DueHeap becoming_visible_;  // delayed and in-flight messages
+  DueHeap expiring_;          // every message, by original send time (version 0)
+  std::uint64_t visible_count_ = 0;
+  std::uint64_t in_flight_ = 0;
+  std::uint64_t delayed_ = 0;
+  WaitingReceives<Delivered> waiters_;
+  WakeTimer wake_timer_;
+  QueueStats counters_;
+};
+
+}  // namespace internal
+}  // namespace sluice::broker
+
+#endif  // SLUICE_CORE_BROKER_SQS_QUEUE_BASE_H_
