@@ -16,6 +16,7 @@
 #define SLUICE_CORE_BROKER_SQS_QUEUE_BASE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,9 +59,9 @@ enum class MessageState : std::uint8_t { kDelayed, kVisible, kInFlight };
 
 // StoredMessage: a message as a queue keeps it.
 struct StoredMessage {
-  std::string id;
+  MessageId id;  // 16 bytes; its text is made when handed out
   std::string body;
-  MessageAttributes attributes;
+  std::unique_ptr<MessageAttributes> attributes;  // null when there are none
   time::Instant sent_at;
   time::Instant first_received_at;
   std::uint32_t receive_count = 0;
@@ -243,10 +244,19 @@ class SqsQueueBase {
   }
 
   ReceivedMessage as_received(std::uint64_t seq, const Stored& message) const {
-    return ReceivedMessage{message.id,          ReceiptHandle{seq, message.epoch, message.nonce}.format(tag_),
-                           message.body,        message.attributes,
-                           message.receive_count, message.sent_at,
+    return ReceivedMessage{message.id.text(),
+                           ReceiptHandle{seq, message.epoch, message.nonce}.format(tag_),
+                           message.body,
+                           message.attributes ? *message.attributes : MessageAttributes{},
+                           message.receive_count,
+                           message.sent_at,
                            message.first_received_at};
+  }
+
+  // attributes_of: what a stored message keeps of a request's attributes.
+  static std::unique_ptr<MessageAttributes> attributes_of(MessageAttributes attributes) {
+    if (attributes.empty()) return nullptr;
+    return std::make_unique<MessageAttributes>(std::move(attributes));
   }
 
   // over_limit: "queue orders holds its maximum of 3 messages".
@@ -257,9 +267,13 @@ class SqsQueueBase {
                   sqs_error::kOverLimit);
   }
 
-  void report(std::string_view what, const std::string& message_id) {
+  // report: the id's text is made only when someone listens.
+  void report(std::string_view what, const MessageId& id) {
+    if (events_ != nullptr) report(what, id.text());
+  }
+  void report(std::string_view what, std::string_view message_id) {
     if (events_ == nullptr) return;
-    const observe::Attribute attribute{"message_id", std::string_view(message_id)};
+    const observe::Attribute attribute{"message_id", message_id};
     events_->on_event(observe::Event{what, name_, scheduler_.now(), {}, {&attribute, 1}});
   }
 

@@ -154,8 +154,12 @@ Status validate_receive(const ReceiveRequest& request) {
   return Status();
 }
 
-std::string make_message_id(time::Prng& prng) {
-  const std::uint64_t high = prng.next_u64(), low = prng.next_u64();
+MessageId make_message_id(time::Prng& prng) {
+  const std::uint64_t high = prng.next_u64();
+  return MessageId{high, prng.next_u64()};
+}
+
+std::string MessageId::text() const {
   std::string id;
   id.reserve(36);
   append_hex(id, high >> 32, 8);

@@ -31,8 +31,17 @@ Status validate_receive(const ReceiveRequest& request);
 // validate_visibility_timeout: 0 to 12 h (InvalidParameterValue).
 Status validate_visibility_timeout(time::Duration timeout);
 
+// MessageId: a version 4 UUID, kept as 16 bytes and written out when handed out.
+struct MessageId {
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+
+  // text: "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
+  std::string text() const;
+};
+
 // make_message_id: a version 4 UUID drawn from `prng`.
-std::string make_message_id(time::Prng& prng);
+MessageId make_message_id(time::Prng& prng);
 
 // ReceiptHandle: which receive of which message, in one queue; as text it carries the
 // queue's tag, so a handle from another queue is told apart from a stale one.

@@ -32,15 +32,15 @@ Result<std::string> StandardQueue::send(SendRequest request) {
   Stored message;
   message.id = make_message_id(prng_);
   message.body = std::move(request.body);
-  message.attributes = std::move(request.attributes);
+  message.attributes = attributes_of(std::move(request.attributes));
   message.sent_at = scheduler_.now();
-  std::string id = message.id;
+  const MessageId id = message.id;
   store(std::move(message), delay);
   ++counters_.sent;
   report("queue.sent", id);
   serve_waiters();
   rearm();
-  return id;
+  return id.text();
 }
 
 std::uint64_t StandardQueue::store(Stored message, time::Duration delay) {
