@@ -1,5 +1,6 @@
 #include "core/broker/in_memory_broker.h"
 
+#include <array>
 #include <utility>
 
 #include "core/broker/sqs_rules.h"
@@ -343,7 +344,123 @@ Result<std::vector<std::string>> InMemoryBroker::publish(std::string_view exchan
     }
   }
   for (const std::string& name : *targets) deliver(name, routing_key, request);
+  if (events_ != nullptr) {
+    const std::array<observe::Attribute, 2> attributes = {{
+        {"routing_key", routing_key},
+        {"queues", static_cast<std::int64_t>(targets->size())},
+    }};
+    events_->on_event(observe::Event{"broker.routed", exchange, scheduler_.now(), {}, attributes});
+  }
   return targets;
+}
+
+// ---- Logs
+
+Result<InMemoryBroker::Log*> InMemoryBroker::find_topic(std::string_view name) {
+  const auto it = topics_.find(name);
+  if (it == topics_.end()) {
+    return Status(StatusCode::kNotFound, "topic " + std::string(name) + " does not exist",
+                  kafka_error::kUnknownTopicOrPartition);
+  }
+  return &it->second;
+}
+
+Result<ConsumerGroup*> InMemoryBroker::find_group(std::string_view topic, std::string_view group, bool make) {
+  Result<Log*> log = find_topic(topic);
+  if (!log.ok()) return log.status();
+  auto it = (*log)->groups.find(group);
+  if (it == (*log)->groups.end()) {
+    if (!make) {
+      return Status(StatusCode::kNotFound, "consumer group " + std::string(group) + " has no members",
+                    kafka_error::kUnknownMemberId);
+    }
+    it = (*log)
+             ->groups
+             .emplace(std::string(group), std::make_unique<ConsumerGroup>(std::string(group), *(*log)->topic,
+                                                                          scheduler_, ConsumerGroupConfig{}, events_))
+             .first;
+  }
+  return it->second.get();
+}
+
+Status InMemoryBroker::create_topic(std::string_view name, const TopicConfig& config) {
+  if (Status status = config.validate(); !status.ok()) return status;
+  if (name.empty() || name.size() > 249) {
+    return Status::invalid_argument("a topic name must be 1 to 249 characters", kafka_error::kInvalidConfig);
+  }
+  if (const auto existing = topics_.find(name); existing != topics_.end()) {
+    const TopicConfig& had = existing->second.config;
+    const bool same = had.partitions == config.partitions && had.retention_time == config.retention_time &&
+                      had.retention_bytes == config.retention_bytes && had.compacted == config.compacted &&
+                      had.max_record_bytes == config.max_record_bytes &&
+                      had.max_records_per_partition == config.max_records_per_partition;
+    if (same) return Status();
+    return Status(StatusCode::kFailedPrecondition, "topic " + std::string(name) + " exists with another config",
+                  kafka_error::kTopicAlreadyExists);
+  }
+  topics_.emplace(std::string(name),
+                  Log{config, std::make_unique<Topic>(std::string(name), config, scheduler_, events_), {}});
+  return Status();
+}
+
+Result<AppendResult> InMemoryBroker::append(std::string_view topic, AppendRequest request) {
+  Result<Log*> log = find_topic(topic);
+  if (!log.ok()) return log.status();
+  return (*log)->topic->append(std::move(request));
+}
+
+Result<std::vector<LogRecord>> InMemoryBroker::fetch(std::string_view topic, std::uint32_t partition,
+                                                     std::int64_t offset, std::size_t max_records) {
+  Result<Log*> log = find_topic(topic);
+  if (!log.ok()) return log.status();
+  return (*log)->topic->fetch(partition, offset, max_records);
+}
+
+Result<std::int64_t> InMemoryBroker::offset_for_time(std::string_view topic, std::uint32_t partition,
+                                                     time::Instant when) {
+  Result<Log*> log = find_topic(topic);
+  if (!log.ok()) return log.status();
+  return (*log)->topic->offset_for_time(partition, when);
+}
+
+Result<std::uint64_t> InMemoryBroker::join_group(std::string_view topic, std::string_view group,
+                                                 std::string_view member) {
+  Result<ConsumerGroup*> found = find_group(topic, group, /*make=*/true);
+  if (!found.ok()) return found.status();
+  return (*found)->join(member);
+}
+
+Status InMemoryBroker::leave_group(std::string_view topic, std::string_view group, std::string_view member) {
+  Result<ConsumerGroup*> found = find_group(topic, group, /*make=*/false);
+  if (!found.ok()) return found.status();
+  return (*found)->leave(member);
+}
+
+Status InMemoryBroker::heartbeat(std::string_view topic, std::string_view group, std::string_view member) {
+  Result<ConsumerGroup*> found = find_group(topic, group, /*make=*/false);
+  if (!found.ok()) return found.status();
+  return (*found)->heartbeat(member);
+}
+
+Result<std::vector<std::uint32_t>> InMemoryBroker::assignment(std::string_view topic, std::string_view group,
+                                                              std::string_view member) {
+  Result<ConsumerGroup*> found = find_group(topic, group, /*make=*/false);
+  if (!found.ok()) return found.status();
+  return (*found)->assignment(member);
+}
+
+Status InMemoryBroker::commit(std::string_view topic, std::string_view group, std::string_view member,
+                              std::uint64_t generation, std::uint32_t partition, std::int64_t offset) {
+  Result<ConsumerGroup*> found = find_group(topic, group, /*make=*/false);
+  if (!found.ok()) return found.status();
+  return (*found)->commit(member, generation, partition, offset);
+}
+
+Result<std::optional<std::int64_t>> InMemoryBroker::committed(std::string_view topic, std::string_view group,
+                                                              std::uint32_t partition) {
+  Result<ConsumerGroup*> found = find_group(topic, group, /*make=*/false);
+  if (!found.ok()) return found.status();
+  return (*found)->committed(partition);
 }
 
 }  // namespace sluice::broker

@@ -11,9 +11,11 @@
 #include <variant>
 
 #include "core/broker/amqp_queue.h"
+#include "core/broker/consumer_group.h"
 #include "core/broker/exchange_router.h"
 #include "core/broker/fifo_queue.h"
 #include "core/broker/message_broker.h"
+#include "core/broker/partitioned_log.h"
 #include "core/broker/standard_queue.h"
 
 namespace sluice::broker {
@@ -50,6 +52,20 @@ class InMemoryBroker final : public MessageBroker {
   Result<std::vector<std::string>> publish(std::string_view exchange, std::string_view routing_key,
                                            const Headers& headers, const BrokerSendRequest& request,
                                            bool mandatory) override;
+  Status create_topic(std::string_view name, const TopicConfig& config) override;
+  Result<AppendResult> append(std::string_view topic, AppendRequest request) override;
+  Result<std::vector<LogRecord>> fetch(std::string_view topic, std::uint32_t partition, std::int64_t offset,
+                                       std::size_t max_records) override;
+  Result<std::int64_t> offset_for_time(std::string_view topic, std::uint32_t partition, time::Instant when) override;
+  Result<std::uint64_t> join_group(std::string_view topic, std::string_view group, std::string_view member) override;
+  Status leave_group(std::string_view topic, std::string_view group, std::string_view member) override;
+  Status heartbeat(std::string_view topic, std::string_view group, std::string_view member) override;
+  Result<std::vector<std::uint32_t>> assignment(std::string_view topic, std::string_view group,
+                                                std::string_view member) override;
+  Status commit(std::string_view topic, std::string_view group, std::string_view member, std::uint64_t generation,
+                std::uint32_t partition, std::int64_t offset) override;
+  Result<std::optional<std::int64_t>> committed(std::string_view topic, std::string_view group,
+                                                std::uint32_t partition) override;
 
  private:
   struct Queue {
@@ -65,6 +81,15 @@ class InMemoryBroker final : public MessageBroker {
 
   Result<Queue*> find(std::string_view name);
   Result<AmqpQueue*> find_amqp(std::string_view name);
+
+  struct Log {
+    TopicConfig config;
+    std::unique_ptr<Topic> topic;
+    std::map<std::string, std::unique_ptr<ConsumerGroup>, std::less<>> groups;
+  };
+  Result<Log*> find_topic(std::string_view name);
+  // find_group: the topic's group; made if `make` (a join), else an error if absent.
+  Result<ConsumerGroup*> find_group(std::string_view topic, std::string_view group, bool make);
   // Checks that queue `name` (SQS or AMQP) would take the message now.
   Status check_target(std::string_view name, const BrokerSendRequest& request);
   // Delivers a copy to queue `name` (checked before).
@@ -82,6 +107,7 @@ class InMemoryBroker final : public MessageBroker {
   ExchangeRouter router_;
   std::map<std::string, Queue, std::less<>> queues_;
   std::map<std::string, Amqp, std::less<>> amqp_queues_;
+  std::map<std::string, Log, std::less<>> topics_;
 };
 
 }  // namespace sluice::broker

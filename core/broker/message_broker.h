@@ -9,7 +9,8 @@
 //   broker.receive("notification-events", {.wait = 20s}, on_messages);
 //
 // Queues have SQS semantics (a ".fifo" name makes a FIFO queue); exchanges RabbitMQ's
-// routing, delivering into those queues. One request type serves both queue kinds:
+// routing, delivering into those queues; topics Kafka's partitioned logs with
+// consumer groups. One request type serves both queue kinds:
 // the FIFO fields are required by FIFO queues and refused by standard ones, as SQS does.
 #ifndef SLUICE_CORE_BROKER_MESSAGE_BROKER_H_
 #define SLUICE_CORE_BROKER_MESSAGE_BROKER_H_
@@ -24,8 +25,10 @@
 
 #include "core/base/result.h"
 #include "core/broker/amqp_queue.h"
+#include "core/broker/consumer_group.h"
 #include "core/broker/exchange_router.h"
 #include "core/broker/message.h"
+#include "core/broker/partitioned_log.h"
 #include "core/broker/queue_config.h"
 #include "core/broker/standard_queue.h"
 
@@ -66,6 +69,10 @@ struct AmqpQueueDeclaration {
 namespace amqp_error {
 inline constexpr std::string_view kNoRoute = "NO_ROUTE";
 }  // namespace amqp_error
+
+namespace kafka_error {
+inline constexpr std::string_view kTopicAlreadyExists = "TOPIC_ALREADY_EXISTS";
+}  // namespace kafka_error
 
 class MessageBroker {
  public:
@@ -108,6 +115,23 @@ class MessageBroker {
   virtual Result<std::vector<std::string>> publish(std::string_view exchange, std::string_view routing_key,
                                                    const Headers& headers, const BrokerSendRequest& request,
                                                    bool mandatory = false) = 0;
+
+  // Logs (Kafka). create_topic is idempotent for the same config; another config under
+  // a used name is TOPIC_ALREADY_EXISTS. Consumer groups are made on first join.
+  virtual Status create_topic(std::string_view name, const TopicConfig& config) = 0;
+  virtual Result<AppendResult> append(std::string_view topic, AppendRequest request) = 0;
+  virtual Result<std::vector<LogRecord>> fetch(std::string_view topic, std::uint32_t partition, std::int64_t offset,
+                                               std::size_t max_records) = 0;
+  virtual Result<std::int64_t> offset_for_time(std::string_view topic, std::uint32_t partition, time::Instant when) = 0;
+  virtual Result<std::uint64_t> join_group(std::string_view topic, std::string_view group, std::string_view member) = 0;
+  virtual Status leave_group(std::string_view topic, std::string_view group, std::string_view member) = 0;
+  virtual Status heartbeat(std::string_view topic, std::string_view group, std::string_view member) = 0;
+  virtual Result<std::vector<std::uint32_t>> assignment(std::string_view topic, std::string_view group,
+                                                        std::string_view member) = 0;
+  virtual Status commit(std::string_view topic, std::string_view group, std::string_view member,
+                        std::uint64_t generation, std::uint32_t partition, std::int64_t offset) = 0;
+  virtual Result<std::optional<std::int64_t>> committed(std::string_view topic, std::string_view group,
+                                                        std::uint32_t partition) = 0;
 };
 
 }  // namespace sluice::broker

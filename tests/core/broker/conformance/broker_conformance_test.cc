@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -270,6 +271,54 @@ TEST_P(BrokerConformanceTest, AFullRejectPublishQueueRefusesTheWholePublish) {
   ASSERT_TRUE(broker_->publish("all", "", {}, {.body = "first"}).ok());
   EXPECT_EQ(broker_->publish("all", "", {}, {.body = "second"}).status().reason(), amqp_error::kResourceLocked);
   EXPECT_EQ(receive("audit").size(), 1u);  // only the first: the second went nowhere
+}
+
+// ---- Logs
+
+TEST_P(BrokerConformanceTest, TopicsKeepAKeysRecordsInOrderInOnePartition) {
+  ASSERT_TRUE(broker_->create_topic("orders", {.partitions = 3}).ok());
+  EXPECT_TRUE(broker_->create_topic("orders", {.partitions = 3}).ok());  // the same again
+  EXPECT_EQ(broker_->create_topic("orders", {.partitions = 4}).reason(), kafka_error::kTopicAlreadyExists);
+  std::uint32_t partition = 0;
+  for (const char* value : {"created", "paid", "shipped"}) {
+    const Result<AppendResult> at = broker_->append("orders", {.key = "ord_1", .value = value});
+    ASSERT_TRUE(at.ok());
+    partition = at->partition;
+  }
+  EXPECT_EQ(partition, kafka_partition_for_key("ord_1", 3));
+  std::vector<std::string> values;
+  for (const LogRecord& r : *broker_->fetch("orders", partition, 0, 10)) values.push_back(r.value);
+  EXPECT_THAT(values, ElementsAre("created", "paid", "shipped"));
+  EXPECT_EQ(broker_->append("nope", {.value = "x"}).status().reason(), kafka_error::kUnknownTopicOrPartition);
+}
+
+TEST_P(BrokerConformanceTest, AConsumerReplaysFromAPointInTime) {
+  ASSERT_TRUE(broker_->create_topic("events", {}).ok());
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(broker_->append("events", {.value = "e" + std::to_string(i)}).ok());
+    time_.run_for(1s);
+  }
+  const std::int64_t from = *broker_->offset_for_time("events", 0, time::Instant(1500ms));
+  std::vector<std::string> replayed;
+  for (const LogRecord& r : *broker_->fetch("events", 0, from, 10)) replayed.push_back(r.value);
+  EXPECT_THAT(replayed, ElementsAre("e2", "e3"));
+}
+
+TEST_P(BrokerConformanceTest, AConsumerGroupSharesPartitionsAndKeepsCommits) {
+  ASSERT_TRUE(broker_->create_topic("orders", {.partitions = 4}).ok());
+  ASSERT_TRUE(broker_->join_group("orders", "analytics", "c1").ok());
+  const std::uint64_t generation = *broker_->join_group("orders", "analytics", "c2");
+  std::vector<std::uint32_t> all = *broker_->assignment("orders", "analytics", "c1");
+  const std::vector<std::uint32_t> c2 = *broker_->assignment("orders", "analytics", "c2");
+  all.insert(all.end(), c2.begin(), c2.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_THAT(all, ElementsAre(0u, 1u, 2u, 3u));  // every partition, each once
+  ASSERT_TRUE(broker_->commit("orders", "analytics", "c2", generation, c2[0], 7).ok());
+  ASSERT_TRUE(broker_->leave_group("orders", "analytics", "c1").ok());
+  EXPECT_EQ(broker_->commit("orders", "analytics", "c2", generation, c2[0], 8).reason(),
+            kafka_error::kIllegalGeneration);  // the group moved on when c1 left
+  EXPECT_EQ(*broker_->committed("orders", "analytics", c2[0]), 7);
+  EXPECT_EQ(broker_->heartbeat("orders", "nobody", "c9").reason(), kafka_error::kUnknownMemberId);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BrokerConformanceTest, ::testing::ValuesIn(kBackends),
