@@ -30,11 +30,14 @@ class [[nodiscard]] Result {
     SLUICE_CHECK(ok());
     return std::get<T>(state_);
   }
-  T&& value() && {
+  // On a temporary Result, the value itself (moved out), not a reference into the
+  // temporary: `for (const auto& r : *fetch(...))` then iterates a live object.
+  T value() && {
     SLUICE_CHECK(ok());
     return std::get<T>(std::move(state_));
   }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
   const T* operator->() const { return &value(); }
 
  private:
