@@ -6,21 +6,28 @@
 // Compare ratios; absolute times drift on a shared machine.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/broker/exchange_router.h"
+#include "core/broker/in_memory_broker.h"
 #include "core/broker/partitioned_log.h"
 #include "core/broker/standard_queue.h"
+#include "core/broker/synchronized_broker.h"
 #include "core/time/virtual_time.h"
 
 // Live heap bytes, for memory per message: each block remembers its size in a header.
+// Per thread, so the threaded benchmarks do not race on it; the memory benchmark
+// allocates and measures on one thread.
 namespace {
-std::int64_t live_heap_bytes = 0;
+thread_local std::int64_t live_heap_bytes = 0;
 constexpr std::size_t kHeader = 16;  // keeps the block's alignment
 }  // namespace
 
@@ -107,6 +114,92 @@ BENCHMARK(BM_Peer_DequeAndMap_SendReceiveDelete)
     ->Arg(1'000)
     ->Arg(100'000)
     ->Arg(1'000'000)
+    ->Unit(benchmark::kNanosecond);
+
+// ---- The same three steps through the MessageBroker façade, on 1 and 2 threads
+// sharing one SynchronizedBroker (one lock around an InMemoryBroker), and the bare
+// InMemoryBroker on 1 thread as the peer that pays no lock. Items per second are for
+// all threads together (real time).
+
+using sluice::broker::BrokerMessage;
+using sluice::broker::InMemoryBroker;
+using sluice::broker::MessageBroker;
+using sluice::broker::SynchronizedBroker;
+using sluice::time::VirtualTime;
+
+// Send, receive (answered when time is run, here under `run_time`), delete.
+template <typename RunTime>
+bool send_receive_delete(MessageBroker& broker, RunTime&& run_time) {
+  if (!broker.send("bench", {.body = kBody}).ok()) return false;
+  std::optional<sluice::Result<std::vector<BrokerMessage>>> answer;
+  broker.receive("bench", {.max_messages = 1, .wait = std::chrono::seconds(0)},
+                 [&answer](sluice::Result<std::vector<BrokerMessage>> r) { answer = std::move(r); });
+  // Another thread's run may deliver it; either way it has arrived once ours returns.
+  const bool received = run_time([&] { return answer && answer->ok() && !(*answer)->empty(); });
+  if (!received) return false;
+  return broker.delete_message("bench", (**answer)[0].message.receipt_handle).ok();
+}
+
+bool fill(MessageBroker& broker, std::int64_t messages) {
+  QueueConfig config;
+  config.max_messages = 2'000'000;
+  if (!broker.create_queue("bench", config).ok()) return false;
+  for (std::int64_t i = 0; i < messages; ++i) {
+    if (!broker.send("bench", {.body = kBody}).ok()) return false;
+  }
+  return true;
+}
+
+void BM_InMemoryBroker_SendReceiveDelete(benchmark::State& state) {
+  VirtualTime time;
+  InMemoryBroker broker(time, sluice::time::Prng(1));
+  if (!fill(broker, state.range(0))) return state.SkipWithError("could not fill the queue");
+  auto run_time = [&time](auto arrived) {
+    time.run_for(std::chrono::seconds(0));
+    return arrived();
+  };
+  for (auto _ : state) {
+    if (!send_receive_delete(broker, run_time)) return state.SkipWithError("send+receive+delete failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_InMemoryBroker_SendReceiveDelete)->Arg(1'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
+
+// Shared by the benchmark's threads: thread 0 sets it up before any thread enters the
+// timed loop, and tears it down after all have left it.
+struct SharedBroker {
+  VirtualTime time;
+  SynchronizedBroker broker{
+      time, [](sluice::time::Scheduler& s) { return std::make_unique<InMemoryBroker>(s, sluice::time::Prng(1)); }};
+};
+std::unique_ptr<SharedBroker> shared_broker;
+
+void BM_SynchronizedBroker_SendReceiveDelete(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    shared_broker = std::make_unique<SharedBroker>();
+    if (!fill(shared_broker->broker, state.range(0))) state.SkipWithError("could not fill the queue");
+  }
+  SharedBroker& shared = *shared_broker;
+  // VirtualTime is not thread-safe: it is run under the broker's lock.
+  auto run_time = [&shared](auto arrived) {
+    return shared.broker.locked([&] {
+      shared.time.run_for(std::chrono::seconds(0));
+      return arrived();
+    });
+  };
+  for (auto _ : state) {
+    // No break: the loop must end through its own check, which waits for the other thread.
+    if (!send_receive_delete(shared.broker, run_time)) state.SkipWithError("send+receive+delete failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) shared_broker.reset();
+}
+BENCHMARK(BM_SynchronizedBroker_SendReceiveDelete)
+    ->Arg(1'000)
+    ->Arg(1'000'000)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
     ->Unit(benchmark::kNanosecond);
 
 // ---- Topic routing: a publish of "svc41.created.us" against 1,000 topic bindings

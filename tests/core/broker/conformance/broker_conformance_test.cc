@@ -13,6 +13,7 @@
 
 #include "core/broker/in_memory_broker.h"
 #include "core/broker/message_broker.h"
+#include "core/broker/synchronized_broker.h"
 #include "core/time/virtual_time.h"
 
 namespace sluice::broker {
@@ -29,6 +30,12 @@ struct Backend {
 
 const Backend kBackends[] = {
     {"in_memory", [](time::VirtualTime& time) { return std::make_unique<InMemoryBroker>(time, time::Prng(7)); }},
+    // The locking wrapper must change nothing a single caller can see.
+    {"synchronized_in_memory",
+     [](time::VirtualTime& time) {
+       return std::make_unique<SynchronizedBroker>(
+           time, [](time::Scheduler& s) { return std::make_unique<InMemoryBroker>(s, time::Prng(7)); });
+     }},
 };
 
 class BrokerConformanceTest : public ::testing::TestWithParam<Backend> {
