@@ -145,19 +145,21 @@ void InMemoryBroker::receive(std::string_view queue_name, const ReceiveRequest& 
                               [done = std::move(done), status = queue.status()] { done(status); });
     return;
   }
+  // The received messages are moved, not copied, into the answer.
   auto convert = [done = std::move(done)](auto result, auto from) {
     if (!result.ok()) return done(result.status());
     std::vector<BrokerMessage> messages;
-    for (auto& message : *result) messages.push_back(from(message));
+    messages.reserve(result->size());
+    for (auto& message : *result) messages.push_back(from(std::move(message)));
     done(std::move(messages));
   };
   if ((*queue)->standard) {
-    (*queue)->standard->receive(request, [convert](Result<std::vector<ReceivedMessage>> r) {
-      convert(std::move(r), [](const ReceivedMessage& m) { return from_standard(m); });
+    (*queue)->standard->receive(request, [convert = std::move(convert)](Result<std::vector<ReceivedMessage>> r) {
+      convert(std::move(r), from_standard);
     });
   } else {
-    (*queue)->fifo->receive(request, [convert](Result<std::vector<FifoReceivedMessage>> r) {
-      convert(std::move(r), [](const FifoReceivedMessage& m) { return from_fifo(m); });
+    (*queue)->fifo->receive(request, [convert = std::move(convert)](Result<std::vector<FifoReceivedMessage>> r) {
+      convert(std::move(r), from_fifo);
     });
   }
 }

@@ -89,11 +89,24 @@ Status validate_attributes(const MessageAttributes& attributes) {
   return Status();
 }
 
-// Appends `digits` lowercase hex digits of `value`.
+// Appends `digits` lowercase hex digits of `value`. Built in a buffer and appended
+// once: ids and handles are made on every send and receive.
 void append_hex(std::string& out, std::uint64_t value, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xf]);
+  char buffer[16];
+  for (int i = digits - 1; i >= 0; --i, value >>= 4) buffer[i] = kHex[value & 0xf];
+  out.append(buffer, static_cast<std::size_t>(digits));
 }
+
+// kHexValue: a lowercase hex digit's value, or -1; a table, as every delete and
+// visibility change parses a handle.
+constexpr std::array<std::int8_t, 256> kHexValue = [] {
+  std::array<std::int8_t, 256> table{};
+  table.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) table[c] = static_cast<std::int8_t>(c - 'a' + 10);
+  return table;
+}();
 
 // Appends `value` in hex without leading zeros (at least one digit).
 void append_hex_trimmed(std::string& out, std::uint64_t value) {
@@ -197,7 +210,7 @@ std::optional<ReceiptHandle> ReceiptHandle::parse(std::string_view text, std::ui
     if (field == 4 || part.empty() || part.size() > 16) return std::nullopt;
     std::uint64_t value = 0;
     for (char c : part) {
-      const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      const int digit = kHexValue[static_cast<unsigned char>(c)];
       if (digit < 0) return std::nullopt;
       value = (value << 4) | static_cast<std::uint64_t>(digit);
     }
