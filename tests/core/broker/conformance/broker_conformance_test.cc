@@ -280,6 +280,40 @@ TEST_P(BrokerConformanceTest, AFullRejectPublishQueueRefusesTheWholePublish) {
   EXPECT_EQ(receive("audit").size(), 1u);  // only the first: the second went nowhere
 }
 
+TEST_P(BrokerConformanceTest, DelaysVisibilityChangesAndPurgeOnAStandardQueue) {
+  create("jobs");
+  ASSERT_TRUE(broker_->send("jobs", {.body = "later", .delay = 30s}).ok());
+  EXPECT_THAT(receive("jobs"), IsEmpty());  // delayed
+  time_.run_for(30s);
+  const std::vector<BrokerMessage> got = receive("jobs");
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(broker_->change_visibility("jobs", got[0].message.receipt_handle, 0s).ok());
+  time_.run_for(0s);
+  EXPECT_THAT(bodies(receive("jobs")), ElementsAre("later"));  // visible again at once
+  EXPECT_EQ(broker_->change_visibility("jobs", "not-a-handle", 0s).reason(), sqs_error::kReceiptHandleIsInvalid);
+  ASSERT_TRUE(broker_->send("jobs", {.body = "more"}).ok());
+  ASSERT_TRUE(broker_->purge("jobs").ok());
+  time_.run_for(0s);
+  EXPECT_EQ(broker_->queue_stats("jobs")->visible, 0u);
+}
+
+TEST_P(BrokerConformanceTest, AHeadersExchangeFeedsAPriorityQueueHighestFirst) {
+  ASSERT_TRUE(broker_->declare_amqp_queue("urgent-eu", {.config = {.max_priority = 5}}).ok());
+  ASSERT_TRUE(broker_->declare_exchange("by-headers", ExchangeType::kHeaders).ok());
+  ASSERT_TRUE(broker_->bind_queue("urgent-eu", "by-headers", "", {{"x-match", "any"}, {"region", "eu"}}).ok());
+  EXPECT_THAT(*broker_->publish("by-headers", "", {{"region", "us"}}, {.body = "elsewhere"}), IsEmpty());
+  for (auto [body, priority] : {std::pair{"low", 1}, {"high", 5}, {"mid", 3}}) {
+    ASSERT_TRUE(broker_
+                    ->publish("by-headers", "", {{"region", "eu"}},
+                              {.body = body, .priority = static_cast<std::uint8_t>(priority)})
+                    .ok());
+  }
+  std::vector<std::string> order;
+  ASSERT_TRUE(broker_->consume("urgent-eu", "c", 10, [&](const AmqpDelivery& d) { order.push_back(d.body); }).ok());
+  time_.run_for(0s);
+  EXPECT_THAT(order, ElementsAre("high", "mid", "low"));
+}
+
 // ---- Logs
 
 TEST_P(BrokerConformanceTest, TopicsKeepAKeysRecordsInOrderInOnePartition) {
@@ -326,6 +360,35 @@ TEST_P(BrokerConformanceTest, AConsumerGroupSharesPartitionsAndKeepsCommits) {
             kafka_error::kIllegalGeneration);  // the group moved on when c1 left
   EXPECT_EQ(*broker_->committed("orders", "analytics", c2[0]), 7);
   EXPECT_EQ(broker_->heartbeat("orders", "nobody", "c9").reason(), kafka_error::kUnknownMemberId);
+}
+
+TEST_P(BrokerConformanceTest, AMemberThatStopsHeartbeatingLosesItsPartitions) {
+  ASSERT_TRUE(broker_->create_topic("orders", {.partitions = 2}).ok());
+  ASSERT_TRUE(broker_->join_group("orders", "billing", "alive").ok());
+  ASSERT_TRUE(broker_->join_group("orders", "billing", "silent").ok());
+  EXPECT_EQ(broker_->assignment("orders", "billing", "alive")->size(), 1u);
+  for (int i = 0; i < 5; ++i) {  // well past any session timeout, with "alive" heart-beating
+    time_.run_for(5s);
+    ASSERT_TRUE(broker_->heartbeat("orders", "billing", "alive").ok());
+  }
+  EXPECT_THAT(*broker_->assignment("orders", "billing", "alive"), ElementsAre(0u, 1u));
+  EXPECT_EQ(broker_->heartbeat("orders", "billing", "silent").reason(), kafka_error::kUnknownMemberId);
+}
+
+TEST_P(BrokerConformanceTest, AnIdempotentProducerIsNotDuplicatedByRetries) {
+  ASSERT_TRUE(broker_->create_topic("payments", {}).ok());
+  const AppendRequest first{.value = "charge", .producer = ProducerSequence{.producer_id = 9, .sequence = 0}};
+  const Result<AppendResult> stored = broker_->append("payments", first);
+  ASSERT_TRUE(stored.ok());
+  const Result<AppendResult> retried = broker_->append("payments", first);  // the ack was lost; sent again
+  ASSERT_TRUE(retried.ok());
+  EXPECT_TRUE(retried->duplicate);
+  EXPECT_EQ(retried->offset, stored->offset);
+  EXPECT_EQ(broker_->append("payments", {.value = "gap", .producer = ProducerSequence{.producer_id = 9, .sequence = 5}})
+                .status()
+                .reason(),
+            kafka_error::kOutOfOrderSequenceNumber);
+  EXPECT_EQ(broker_->fetch("payments", 0, 0, 10)->size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BrokerConformanceTest, ::testing::ValuesIn(kBackends),
