@@ -248,16 +248,9 @@ void FifoQueue::serve_waiters() {
                  });
 }
 
-void FifoQueue::set_dead_letter_queue(FifoQueue* dead_letter) {
-  SLUICE_CHECK(config_.redrive.has_value() && dead_letter != this);
-  dead_letter_ = dead_letter;
-}
-
 void FifoQueue::accept_dead_letter(Stored message) {
   advance();
-  message.receive_count = 0;
-  message.epoch = 0;
-  message.version = 0;
+  forget_receipts(message);
   message.sequence = ++last_sequence_number_;
   store(std::move(message), time::Duration::zero());
   serve_waiters();

@@ -86,10 +86,6 @@ class FifoQueue final : public internal::SqsQueueBase<FifoQueue, internal::FifoS
 
   Result<FifoSendResult> send(FifoSendRequest request);
 
-  // set_dead_letter_queue: REQUIRES a redrive policy; `dead_letter` another FIFO
-  // queue (null: nowhere).
-  void set_dead_letter_queue(FifoQueue* dead_letter);
-
  private:
   friend class internal::SqsQueueBase<FifoQueue, internal::FifoStoredMessage, FifoReceivedMessage>;
   using Stored = internal::FifoStoredMessage;
@@ -125,7 +121,6 @@ class FifoQueue final : public internal::SqsQueueBase<FifoQueue, internal::FifoS
   std::optional<time::Instant> next_own_deadline() const;
   void clear_ordering();
 
-  FifoQueue* dead_letter_ = nullptr;
   std::uint64_t last_sequence_number_ = 0;
   std::unordered_map<std::string, Group> groups_;
   std::deque<std::string> ready_groups_;  // may hold groups no longer ready, skipped

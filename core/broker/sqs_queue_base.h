@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/base/check.h"
 #include "core/base/result.h"
 #include "core/broker/message.h"
 #include "core/broker/queue_config.h"
@@ -161,6 +162,14 @@ class SqsQueueBase {
   const std::string& name() const { return name_; }
   const QueueConfig& config() const { return config_; }
 
+  // set_dead_letter_queue: where messages past the redrive policy go (null: nowhere),
+  // a queue of the same kind. REQUIRES: the config has a redrive policy; `dead_letter`
+  // is another queue.
+  void set_dead_letter_queue(Derived* dead_letter) {
+    SLUICE_CHECK(config_.redrive.has_value() && dead_letter != &derived());
+    dead_letter_ = dead_letter;
+  }
+
   QueueStats stats() const {
     QueueStats stats = counters_;
     stats.visible = visible_count_;
@@ -184,6 +193,13 @@ class SqsQueueBase {
   ~SqsQueueBase() = default;
 
   Derived& derived() { return static_cast<Derived&>(*this); }
+
+  // forget_receipts: a message arriving as a dead letter starts over, as if just sent.
+  static void forget_receipts(Stored& message) {
+    message.receive_count = 0;
+    message.epoch = 0;
+    message.version = 0;
+  }
 
   bool is_live(const DueHeap::Entry& entry) const {
     const auto it = messages_.find(entry.seq);
@@ -283,6 +299,7 @@ class SqsQueueBase {
   time::Prng prng_;
   observe::EventSink* events_;
   const std::uint64_t tag_;  // names this queue in its receipt handles
+  Derived* dead_letter_ = nullptr;
 
   std::uint64_t last_seq_ = 0;
   std::unordered_map<std::uint64_t, Stored> messages_;

@@ -134,16 +134,9 @@ void StandardQueue::serve_waiters() {
                  [this](const ReceiveRequest& request, Status& error) { return take(request, error); });
 }
 
-void StandardQueue::set_dead_letter_queue(StandardQueue* dead_letter) {
-  SLUICE_CHECK(config_.redrive.has_value() && dead_letter != this);
-  dead_letter_ = dead_letter;
-}
-
 void StandardQueue::accept_dead_letter(Stored message) {
   advance();
-  message.receive_count = 0;
-  message.epoch = 0;
-  message.version = 0;
+  forget_receipts(message);
   store(std::move(message), time::Duration::zero());
   serve_waiters();
   rearm();

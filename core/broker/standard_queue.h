@@ -59,10 +59,6 @@ class StandardQueue final : public internal::SqsQueueBase<StandardQueue, interna
   // send: stores the message; returns its MessageId.
   Result<std::string> send(SendRequest request);
 
-  // set_dead_letter_queue: where messages past the redrive policy go (null: nowhere).
-  // REQUIRES: the config has a redrive policy; `dead_letter` is another queue.
-  void set_dead_letter_queue(StandardQueue* dead_letter);
-
   // redrive_to: moves up to `max_messages` visible messages to `target` (a DLQ's
   // redrive back to its source), with their ids and send times. Returns how many.
   std::size_t redrive_to(StandardQueue& target, std::size_t max_messages);
@@ -84,7 +80,6 @@ class StandardQueue final : public internal::SqsQueueBase<StandardQueue, interna
   std::optional<time::Instant> next_own_deadline() const { return std::nullopt; }
   void clear_ordering() { visible_.clear(); }
 
-  StandardQueue* dead_letter_ = nullptr;
   std::deque<std::uint64_t> visible_;  // may hold stale ids, skipped
 };
 
