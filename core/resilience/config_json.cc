@@ -94,11 +94,7 @@ Result<RetryConfig> retry_config_from_json(const json& object) {
   f.duration("initial_backoff", c.initial_backoff);
   f.number("multiplier", c.multiplier);
   f.duration("max_backoff", c.max_backoff);
-  f.choice("jitter", c.jitter,
-           {{"none", Jitter::kNone},
-            {"full", Jitter::kFull},
-            {"equal", Jitter::kEqual},
-            {"decorrelated", Jitter::kDecorrelated}});
+  f.choice("jitter", c.jitter, kJitterNames);
   return finish(f, c);
 }
 

@@ -26,9 +26,11 @@
 #ifndef SLUICE_CORE_RESILIENCE_RETRY_H_
 #define SLUICE_CORE_RESILIENCE_RETRY_H_
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "core/base/status.h"
 #include "core/resilience/retry_budget.h"
@@ -37,6 +39,14 @@
 namespace sluice::resilience {
 
 enum class Jitter : std::uint8_t { kNone, kFull, kEqual, kDecorrelated };
+
+// kJitterNames: the names configuration files use for each Jitter.
+inline constexpr std::array<std::pair<std::string_view, Jitter>, 4> kJitterNames = {{
+    {"none", Jitter::kNone},
+    {"full", Jitter::kFull},
+    {"equal", Jitter::kEqual},
+    {"decorrelated", Jitter::kDecorrelated},
+}};
 
 struct RetryConfig {
   std::uint32_t max_attempts = 3;  // including the first; 1 means never retry

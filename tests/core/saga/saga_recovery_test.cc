@@ -1,0 +1,184 @@
+// A saga survives a crash after any log append: a new runner on the records that were
+// durable resumes it, and with barriers on the participants every effect happens
+// exactly once and the saga finishes (or compensates) exactly once.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/saga/barrier.h"
+#include "core/saga/saga_runner.h"
+#include "core/time/virtual_time.h"
+#include "tests/core/saga/saga_test_support.h"
+
+namespace sluice::saga {
+namespace {
+
+using namespace std::chrono_literals;
+
+// CrashingLog: every append is durable at once (the strictest case); the append after
+// `appends_allowed` is the crash, and nothing afterwards reaches the disk or the
+// participants.
+class CrashingLog final : public SagaLog {
+ public:
+  CrashingLog(std::vector<SagaRecord>& disk, std::size_t appends_allowed)
+      : disk_(disk), appends_allowed_(appends_allowed) {}
+
+  Status append(const SagaRecord& record) override {
+    if (crashed_ || appends_allowed_ == 0) {
+      crashed_ = true;
+      return Status(StatusCode::kUnavailable, "the process died");
+    }
+    --appends_allowed_;
+    disk_.push_back(record);
+    return Status();
+  }
+  Status sync() override { return crashed_ ? Status(StatusCode::kUnavailable, "the process died") : Status(); }
+  Status load(const Visitor& visit) const override {
+    for (const SagaRecord& r : disk_) visit(r);
+    return Status();
+  }
+  Status erase(std::span<const std::string>) override { return Status(); }
+
+  bool crashed() const { return crashed_; }
+
+ private:
+  std::vector<SagaRecord>& disk_;
+  std::size_t appends_allowed_;
+  bool crashed_ = false;
+};
+
+// World: the participants, which outlive any runner process. Each applies its effect
+// behind a barrier when the request arrives and answers 10 ms later; an answer to a
+// process that died is lost.
+struct World {
+  InMemoryBarrier barrier;
+  std::map<std::string, int> executed;  // business effects by target
+  bool decline_card = false;
+  bool order_closed = false;
+
+  void serve(time::VirtualTime& time, SagaRunner*& runner, const SagaCommand& command) {
+    const std::string target(command.target);
+    Result<BarrierResult> outcome =
+        run_barrier(barrier, {command.saga_id, command.step_name}, command.operation, [&]() -> Result<std::string> {
+          if (target == "charge" && decline_card) return Status::invalid_argument("card_declined");
+          if (target == "confirmOrder" && order_closed) return Status::invalid_argument("order_closed");
+          ++executed[target];
+          return std::string(R"({")" + target + R"(Id": "1"})");
+        });
+    StepResult result =
+        outcome.ok()
+            ? StepResult::success(command, nlohmann::json::parse(outcome->output.empty() ? "{}" : outcome->output))
+            : StepResult::failure(command, outcome.status().message(), "declined", false);
+    time.schedule_after(10ms, [&runner, result] {
+      if (runner != nullptr) static_cast<void>(runner->on_result(result));
+    });
+  }
+};
+
+// Process: one run of the orchestrator, with its own time; it can die.
+struct Process {
+  Process(World& world, SagaLog& log)
+      : runner(time, log, time::Prng(1), [this, &world](const SagaCommand& c) { world.serve(time, self, c); }) {
+    self = &runner;
+    EXPECT_TRUE(runner.register_definition(testing::create_order_saga()).ok());
+  }
+  void run_to_quiet() {
+    for (int i = 0; i < 10'000 && time.run_next();) ++i;
+  }
+
+  time::VirtualTime time;
+  SagaRunner* self = nullptr;
+  SagaRunner runner;
+};
+
+struct Scenario {
+  const char* name;
+  bool decline_card;
+  bool order_closed;
+  SagaState final_state;
+  std::map<std::string, int> effects;
+};
+
+std::size_t appends_without_crash(const Scenario& scenario) {
+  World world{.decline_card = scenario.decline_card, .order_closed = scenario.order_closed};
+  InMemorySagaLog log;
+  Process process(world, log);
+  EXPECT_TRUE(process.runner.start("CreateOrderSaga", "order-1").ok());
+  process.run_to_quiet();
+  EXPECT_EQ(process.runner.find("order-1")->state(), scenario.final_state);
+  EXPECT_EQ(world.executed, scenario.effects);
+  return log.records().size();
+}
+
+class RecoveryTest : public ::testing::TestWithParam<Scenario> {};
+
+TEST_P(RecoveryTest, FinishesExactlyOnceWhateverAppendTheProcessDiesAfter) {
+  const Scenario& scenario = GetParam();
+  const std::size_t total = appends_without_crash(scenario);
+  ASSERT_GT(total, 5u);
+  for (std::size_t durable = 1; durable < total; ++durable) {
+    SCOPED_TRACE("crash after append " + std::to_string(durable) + " of " + std::to_string(total));
+    World world{.decline_card = scenario.decline_card, .order_closed = scenario.order_closed};
+    std::vector<SagaRecord> disk;
+    {
+      CrashingLog log(disk, durable);
+      Process first(world, log);
+      static_cast<void>(first.runner.start("CreateOrderSaga", "order-1"));
+      for (int i = 0; i < 10'000 && !log.crashed() && first.time.run_next();) ++i;
+      ASSERT_TRUE(log.crashed());
+      first.self = nullptr;  // answers still on their way are lost with the process
+    }
+    ASSERT_EQ(disk.size(), durable);
+
+    InMemorySagaLog log(disk);
+    Process second(world, log);
+    Result<std::size_t> resumed = second.runner.recover();
+    ASSERT_TRUE(resumed.ok()) << resumed.status().message();
+    EXPECT_EQ(*resumed, 1u);
+    second.run_to_quiet();
+
+    const SagaInstance* saga = second.runner.find("order-1");
+    ASSERT_NE(saga, nullptr);
+    EXPECT_EQ(saga->state(), scenario.final_state);
+    EXPECT_EQ(world.executed, scenario.effects);
+    int finals = 0;
+    for (const SagaRecord& r : log.records()) finals += r.type == RecordType::kStateChanged && is_final(r.state);
+    EXPECT_EQ(finals, 1);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    OrderSaga, RecoveryTest,
+    ::testing::Values(
+        Scenario{"completes",
+                 false,
+                 false,
+                 SagaState::kCompleted,
+                 {{"reserveStock", 1}, {"charge", 1}, {"confirmOrder", 1}}},
+        Scenario{"payment_declined", true, false, SagaState::kCompensated, {{"reserveStock", 1}, {"releaseStock", 1}}},
+        Scenario{"pivot_refused",
+                 false,
+                 true,
+                 SagaState::kCompensated,
+                 {{"reserveStock", 1}, {"charge", 1}, {"refund", 1}, {"releaseStock", 1}}}),
+    [](const ::testing::TestParamInfo<Scenario>& info) { return std::string(info.param.name); });
+
+TEST(RecoverTest, RefusesALogThatDoesNotFitTheDefinitionsAndStartsNothing) {
+  time::VirtualTime time;
+  std::vector<SagaRecord> records;
+  records.push_back({.type = RecordType::kStarted, .saga_id = "a", .definition = "Unknown"});
+  InMemorySagaLog unknown_type(records);
+  SagaRunner runner(time, unknown_type, time::Prng(1), [](const SagaCommand&) {});
+  Result<std::size_t> resumed = runner.recover();
+  EXPECT_EQ(resumed.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(runner.size(), 0u);
+
+  InMemorySagaLog orphan({SagaRecord{.type = RecordType::kAttemptStarted, .saga_id = "b", .attempt = 1}});
+  SagaRunner second(time, orphan, time::Prng(1), [](const SagaCommand&) {});
+  EXPECT_EQ(second.recover().status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sluice::saga
