@@ -12,6 +12,7 @@ Status InMemorySagaLog::append(const SagaRecord& record) {
 
 Status InMemorySagaLog::sync() {
   ++syncs_;
+  synced_records_ = records_.size();
   return Status();
 }
 

@@ -50,10 +50,13 @@ class InMemorySagaLog final : public SagaLog {
 
   const std::vector<SagaRecord>& records() const { return records_; }
   std::size_t syncs() const { return syncs_; }
+  // synced_records: how many records the latest sync covered.
+  std::size_t synced_records() const { return synced_records_; }
 
  private:
   std::vector<SagaRecord> records_;
   std::size_t syncs_ = 0;
+  std::size_t synced_records_ = 0;
 };
 
 }  // namespace sluice::saga

@@ -99,6 +99,7 @@ Status SagaRunner::commit(Saga& saga, SagaRecord record) {
     report_simple("saga.log_failed", record.saga_id, s.message());
     return s;
   }
+  unsynced_ = true;
   // The runner builds only records that fit; a misfit is a bug here, not bad input.
   Status applied = saga.instance.apply(record);
   SLUICE_CHECK(applied.ok());
@@ -311,15 +312,16 @@ Status SagaRunner::after_call(Status status) {
 
 Status SagaRunner::flush() {
   if (flushing_) return Status();  // the outer flush delivers what this call adds
-  if (outbox_.empty()) return Status();
   flushing_ = true;
   Status status;
-  while (!outbox_.empty()) {
+  // Records with no command (a saga's end, a retry wait) must become durable too.
+  while (unsynced_ || !outbox_.empty()) {
     status = log_.sync();
     if (!status.ok()) {
       report_simple("saga.log_failed", "", status.message());
       break;
     }
+    unsynced_ = false;
     delivering_.swap(outbox_);
     for (const OutboxEntry& entry : delivering_) deliver(entry);
     delivering_.clear();

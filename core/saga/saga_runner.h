@@ -179,6 +179,7 @@ class SagaRunner {
   std::vector<OutboxEntry> outbox_;
   std::vector<OutboxEntry> delivering_;
   bool flushing_ = false;
+  bool unsynced_ = false;  // records appended since the last sync
   std::string key_buffer_;
 };
 

@@ -49,50 +49,6 @@ class CrashingLog final : public SagaLog {
   bool crashed_ = false;
 };
 
-// World: the participants, which outlive any runner process. Each applies its effect
-// behind a barrier when the request arrives and answers 10 ms later; an answer to a
-// process that died is lost.
-struct World {
-  InMemoryBarrier barrier;
-  std::map<std::string, int> executed;  // business effects by target
-  bool decline_card = false;
-  bool order_closed = false;
-
-  void serve(time::VirtualTime& time, SagaRunner*& runner, const SagaCommand& command) {
-    const std::string target(command.target);
-    Result<BarrierResult> outcome =
-        run_barrier(barrier, {command.saga_id, command.step_name}, command.operation, [&]() -> Result<std::string> {
-          if (target == "charge" && decline_card) return Status::invalid_argument("card_declined");
-          if (target == "confirmOrder" && order_closed) return Status::invalid_argument("order_closed");
-          ++executed[target];
-          return std::string(R"({")" + target + R"(Id": "1"})");
-        });
-    StepResult result =
-        outcome.ok()
-            ? StepResult::success(command, nlohmann::json::parse(outcome->output.empty() ? "{}" : outcome->output))
-            : StepResult::failure(command, outcome.status().message(), "declined", false);
-    time.schedule_after(10ms, [&runner, result] {
-      if (runner != nullptr) static_cast<void>(runner->on_result(result));
-    });
-  }
-};
-
-// Process: one run of the orchestrator, with its own time; it can die.
-struct Process {
-  Process(World& world, SagaLog& log)
-      : runner(time, log, time::Prng(1), [this, &world](const SagaCommand& c) { world.serve(time, self, c); }) {
-    self = &runner;
-    EXPECT_TRUE(runner.register_definition(testing::create_order_saga()).ok());
-  }
-  void run_to_quiet() {
-    for (int i = 0; i < 10'000 && time.run_next();) ++i;
-  }
-
-  time::VirtualTime time;
-  SagaRunner* self = nullptr;
-  SagaRunner runner;
-};
-
 struct Scenario {
   const char* name;
   bool decline_card;
@@ -102,13 +58,20 @@ struct Scenario {
 };
 
 std::size_t appends_without_crash(const Scenario& scenario) {
-  World world{.decline_card = scenario.decline_card, .order_closed = scenario.order_closed};
+  InMemoryBarrier barrier;
+  std::map<std::string, int> executed;
+  testing::OrderParticipants world(barrier, [&](const std::string& target) {
+    ++executed[target];
+    return Status();
+  });
+  world.decline_card = scenario.decline_card;
+  world.order_closed = scenario.order_closed;
   InMemorySagaLog log;
-  Process process(world, log);
+  testing::OrchestratorProcess process(world, log);
   EXPECT_TRUE(process.runner.start("CreateOrderSaga", "order-1").ok());
   process.run_to_quiet();
   EXPECT_EQ(process.runner.find("order-1")->state(), scenario.final_state);
-  EXPECT_EQ(world.executed, scenario.effects);
+  EXPECT_EQ(executed, scenario.effects);
   return log.records().size();
 }
 
@@ -120,11 +83,18 @@ TEST_P(RecoveryTest, FinishesExactlyOnceWhateverAppendTheProcessDiesAfter) {
   ASSERT_GT(total, 5u);
   for (std::size_t durable = 1; durable < total; ++durable) {
     SCOPED_TRACE("crash after append " + std::to_string(durable) + " of " + std::to_string(total));
-    World world{.decline_card = scenario.decline_card, .order_closed = scenario.order_closed};
+    InMemoryBarrier barrier;
+    std::map<std::string, int> executed;
+    testing::OrderParticipants world(barrier, [&](const std::string& target) {
+      ++executed[target];
+      return Status();
+    });
+    world.decline_card = scenario.decline_card;
+    world.order_closed = scenario.order_closed;
     std::vector<SagaRecord> disk;
     {
       CrashingLog log(disk, durable);
-      Process first(world, log);
+      testing::OrchestratorProcess first(world, log);
       static_cast<void>(first.runner.start("CreateOrderSaga", "order-1"));
       for (int i = 0; i < 10'000 && !log.crashed() && first.time.run_next();) ++i;
       ASSERT_TRUE(log.crashed());
@@ -133,7 +103,7 @@ TEST_P(RecoveryTest, FinishesExactlyOnceWhateverAppendTheProcessDiesAfter) {
     ASSERT_EQ(disk.size(), durable);
 
     InMemorySagaLog log(disk);
-    Process second(world, log);
+    testing::OrchestratorProcess second(world, log);
     Result<std::size_t> resumed = second.runner.recover();
     ASSERT_TRUE(resumed.ok()) << resumed.status().message();
     EXPECT_EQ(*resumed, 1u);
@@ -142,7 +112,7 @@ TEST_P(RecoveryTest, FinishesExactlyOnceWhateverAppendTheProcessDiesAfter) {
     const SagaInstance* saga = second.runner.find("order-1");
     ASSERT_NE(saga, nullptr);
     EXPECT_EQ(saga->state(), scenario.final_state);
-    EXPECT_EQ(world.executed, scenario.effects);
+    EXPECT_EQ(executed, scenario.effects);
     int finals = 0;
     for (const SagaRecord& r : log.records()) finals += r.type == RecordType::kStateChanged && is_final(r.state);
     EXPECT_EQ(finals, 1);

@@ -54,6 +54,8 @@ TEST_F(SagaRunnerTest, RunsStepsInOrderMergingOutputsIntoData) {
   EXPECT_EQ(h.runner.unfinished(), 0u);
   EXPECT_EQ(h.events.count("saga.state_changed"), 1);
   EXPECT_EQ(h.events.events.back().state, "COMPLETED");
+  // The end sends no command, and is synced all the same.
+  EXPECT_EQ(log.synced_records(), log.records().size());
 }
 
 TEST_F(SagaRunnerTest, WritesEachAttemptToTheLogAndSyncsItBeforeTheCommandLeaves) {

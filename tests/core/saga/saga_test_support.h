@@ -3,7 +3,10 @@
 #ifndef SLUICE_TESTS_CORE_SAGA_SAGA_TEST_SUPPORT_H_
 #define SLUICE_TESTS_CORE_SAGA_SAGA_TEST_SUPPORT_H_
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "core/observe/event.h"
+#include "core/saga/barrier.h"
 #include "core/saga/saga_runner.h"
 #include "core/time/virtual_time.h"
 
@@ -151,6 +155,63 @@ class RunnerHarness {
   SagaLog& log_;
 
  public:
+  SagaRunner runner;
+};
+
+// OrderParticipants: the article's inventory, payment and order services as one
+// participant that applies each effect behind a barrier when the request arrives and
+// answers 10 ms later on the orchestrator's time. `record_effect` is the business
+// write (it runs inside the barrier's transaction).
+class OrderParticipants {
+ public:
+  using EffectWriter = std::function<Status(const std::string& target)>;
+
+  OrderParticipants(BarrierStore& barrier, EffectWriter record_effect)
+      : barrier_(barrier), record_effect_(std::move(record_effect)) {}
+
+  void serve(time::VirtualTime& time, SagaRunner* const& runner, const SagaCommand& command) {
+    const std::string target(command.target);
+    Result<BarrierResult> outcome =
+        run_barrier(barrier_, {command.saga_id, command.step_name}, command.operation, [&]() -> Result<std::string> {
+          if (target == "charge" && decline_card) return Status::invalid_argument("card_declined");
+          if (target == "confirmOrder" && order_closed) return Status::invalid_argument("order_closed");
+          if (Status s = record_effect_(target); !s.ok()) return s;
+          return std::string(R"({")" + target + R"(Id": "1"})");
+        });
+    StepResult result =
+        outcome.ok()
+            ? StepResult::success(command, nlohmann::json::parse(outcome->output.empty() ? "{}" : outcome->output))
+            : StepResult::failure(command, outcome.status().message(), "declined", false);
+    // An answer to an orchestrator that died on the way is lost.
+    time.schedule_after(10ms, [&runner, result] {
+      if (runner != nullptr) static_cast<void>(runner->on_result(result));
+    });
+  }
+
+  bool decline_card = false;
+  bool order_closed = false;
+
+ private:
+  BarrierStore& barrier_;
+  EffectWriter record_effect_;
+};
+
+// OrchestratorProcess: one run of the orchestrator over `log`, with its own time,
+// running CreateOrderSaga against `participants`.
+struct OrchestratorProcess {
+  OrchestratorProcess(OrderParticipants& participants, SagaLog& log)
+      : runner(time, log, time::Prng(1),
+               [this, &participants](const SagaCommand& c) { participants.serve(time, self, c); }) {
+    self = &runner;
+    EXPECT_TRUE(runner.register_definition(create_order_saga()).ok());
+  }
+  // run_to_quiet: runs timers until none is left (bounded).
+  void run_to_quiet() {
+    for (int i = 0; i < 10'000 && time.run_next();) ++i;
+  }
+
+  time::VirtualTime time;
+  SagaRunner* self = nullptr;
   SagaRunner runner;
 };
 
