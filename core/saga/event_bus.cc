@@ -1,0 +1,89 @@
+#include "core/saga/event_bus.h"
+
+#include <array>
+#include <memory>
+#include <utility>
+
+namespace sluice::saga {
+
+EventBus::EventBus(broker::MessageBroker& broker, std::string exchange, observe::EventSink* events)
+    : broker_(broker), exchange_(std::move(exchange)), events_(events) {}
+
+Status EventBus::declare() { return broker_.declare_exchange(exchange_, broker::ExchangeType::kTopic); }
+
+Status EventBus::subscribe(std::string_view service, const std::vector<std::string>& event_types,
+                           const broker::QueueConfig& config) {
+  if (service.empty()) return Status::invalid_argument("event bus: a service name must not be empty");
+  const std::string queue = queue_for(service);
+  if (Status s = broker_.create_queue(queue, config); !s.ok()) return s;
+  for (const std::string& type : event_types) {
+    if (Status s = broker_.bind_queue(queue, exchange_, type); !s.ok()) return s;
+  }
+  return Status();
+}
+
+Status EventBus::publish(const SagaEvent& event) {
+  broker::BrokerSendRequest request;
+  request.body = encode_event(event);
+  request.attributes["correlation_id"] = {.data_type = "String", .string_value = event.correlation_id};
+  request.attributes["idempotency_key"] = {.data_type = "String", .string_value = event.key()};
+  if (!event.traceparent.empty()) {
+    request.attributes["traceparent"] = {.data_type = "String", .string_value = event.traceparent};
+  }
+  Result<std::vector<std::string>> routed = broker_.publish(exchange_, event.type, {}, request);
+  if (!routed.ok()) return routed.status();
+  if (routed->empty()) report("saga.event_unrouted", event.type, event.correlation_id);
+  return Status();
+}
+
+void EventBus::poll(std::string_view service, const broker::ReceiveRequest& request, Reaction react, PollDone done) {
+  std::string name(service);
+  broker_.receive(queue_for(service), request,
+                  [this, name = std::move(name), react = std::move(react),
+                   done = std::move(done)](Result<std::vector<broker::BrokerMessage>> received) {
+                    if (!received.ok()) return done(received.status());
+                    std::size_t handled = 0;
+                    for (const broker::BrokerMessage& message : *received) handled += handle(name, message, react);
+                    done(handled);
+                  });
+}
+
+bool EventBus::handle(const std::string& service, const broker::BrokerMessage& message, const Reaction& react) {
+  const std::string queue = queue_for(service);
+  Result<SagaEvent> event = decode_event(message.message.body);
+  if (!event.ok()) {
+    // Left in the queue: its redrive policy moves it to a dead-letter queue, where a
+    // person can look at it. Nothing is dropped silently.
+    report("saga.event_malformed", service, event.status().message());
+    return false;
+  }
+  std::set<std::string>& processed = processed_[service];
+  const std::string key = event->key();
+  if (processed.contains(key)) {
+    report("saga.event_duplicate", service, key);
+    static_cast<void>(broker_.delete_message(queue, message.message.receipt_handle));
+    return false;
+  }
+  Result<std::vector<SagaEvent>> reaction = react(*event);
+  if (!reaction.ok()) {
+    report("saga.reaction_failed", service, reaction.status().message());
+    return false;
+  }
+  for (const SagaEvent& next : *reaction) {
+    if (Status s = publish(next); !s.ok()) {
+      report("saga.publish_failed", service, s.message());
+      return false;  // redelivered; the reaction's effects are idempotent by key
+    }
+  }
+  processed.insert(key);
+  static_cast<void>(broker_.delete_message(queue, message.message.receipt_handle));
+  return true;
+}
+
+void EventBus::report(std::string_view what, std::string_view service, std::string_view detail) {
+  if (events_ == nullptr) return;
+  const std::array<observe::Attribute, 1> attributes = {{{"detail", detail}}};
+  events_->on_event({.what = what, .where = service, .attributes = attributes});
+}
+
+}  // namespace sluice::saga
