@@ -5,7 +5,9 @@
 namespace sluice::saga {
 
 SagaInstance::SagaInstance(const SagaDefinition& definition, const std::vector<Stage>& stages)
-    : definition_(&definition), stages_(&stages), steps_(definition.steps.size()) {}
+    : definition_(&definition), stages_(&stages), steps_(definition.steps.size()) {
+  timeline_.reserve(definition.steps.size());
+}
 
 const OperationProgress& SagaInstance::progress(std::uint32_t step, Operation operation) const {
   return operation == Operation::kAction ? steps_[step].action : steps_[step].compensation;
@@ -66,7 +68,7 @@ Status SagaInstance::apply(const SagaRecord& record) {
     if (started_) return Status(StatusCode::kFailedPrecondition, "saga " + record.saga_id + " was already started");
     started_ = true;
     id_ = record.saga_id;
-    if (record.data.is_object()) data_ = record.data;
+    data_ = record.data.is_object() ? record.data : nlohmann::json::object();
     return Status();
   }
   if (!started_ || record.saga_id != id_) {

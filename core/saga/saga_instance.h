@@ -98,7 +98,7 @@ class SagaInstance {
   bool started_ = false;
   SagaState state_ = SagaState::kRunning;
   std::string reason_;
-  nlohmann::json data_ = nlohmann::json::object();
+  nlohmann::json data_;  // an object once started
   std::vector<StepProgress> steps_;
   std::vector<AttemptEntry> timeline_;
   std::uint32_t current_stage_ = 0;

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <utility>
 
 namespace sluice::saga {
 
-Status InMemorySagaLog::append(const SagaRecord& record) {
-  records_.push_back(record);
+Status InMemorySagaLog::append(SagaRecord&& record) {
+  records_.push_back(std::move(record));
   return Status();
 }
 

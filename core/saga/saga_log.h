@@ -27,13 +27,15 @@ class SagaLog {
 
   virtual ~SagaLog() = default;
 
-  // append: adds a record; it is durable once sync() returns OK.
-  virtual Status append(const SagaRecord& record) = 0;
+  // append: adds a record; it is durable once sync() returns OK. An error means the
+  // log can no longer be trusted: the runner stops and must be restarted on the log.
+  virtual Status append(SagaRecord&& record) = 0;
   // sync: makes every record appended so far durable.
   virtual Status sync() = 0;
   // load: calls `visit` with every record in the log, in append order.
   virtual Status load(const Visitor& visit) const = 0;
-  // erase: forgets the records of sagas that have finished.
+  // erase: the records of these finished sagas are no longer needed. A log may drop
+  // them at once or later (at the latest the next sync may compact them away).
   virtual Status erase(std::span<const std::string> saga_ids) = 0;
 };
 
@@ -43,7 +45,7 @@ class InMemorySagaLog final : public SagaLog {
   // InMemorySagaLog: a log that already holds `records`, as if written before a crash.
   explicit InMemorySagaLog(std::vector<SagaRecord> records) : records_(std::move(records)) {}
 
-  Status append(const SagaRecord& record) override;
+  Status append(SagaRecord&& record) override;
   Status sync() override;
   Status load(const Visitor& visit) const override;
   Status erase(std::span<const std::string> saga_ids) override;

@@ -85,38 +85,89 @@ std::string_view saga_state_name(SagaState state) { return kStateNames[static_ca
 std::string_view operation_name(Operation operation) { return kOperationNames[static_cast<std::size_t>(operation)]; }
 std::string_view record_type_name(RecordType type) { return kTypeNames[static_cast<std::size_t>(type)]; }
 
+namespace {
+
+// Writes JSON text directly: records are encoded on every transition of a durable
+// saga, and building an nlohmann object for each costs more than the fsync it shares.
+class RecordWriter {
+ public:
+  void key(std::string_view name) {
+    out_ += out_.empty() ? "{\"" : ",\"";
+    out_ += name;
+    out_ += "\":";
+  }
+  void text(std::string_view name, std::string_view value) {
+    key(name);
+    bool plain = true;
+    for (const char c : value) {
+      const auto byte = static_cast<unsigned char>(c);
+      plain = plain && byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
+    }
+    if (plain) {
+      out_ += '"';
+      out_ += value;
+      out_ += '"';
+    } else {
+      // Escapes, and replaces invalid UTF-8 rather than throw: a participant's error
+      // message is not ours to trust.
+      out_ += json(std::string(value)).dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+  }
+  void number(std::string_view name, std::int64_t value) {
+    key(name);
+    out_ += std::to_string(value);
+  }
+  void boolean(std::string_view name, bool value) {
+    key(name);
+    out_ += value ? "true" : "false";
+  }
+  void value(std::string_view name, const json& value) {
+    key(name);
+    out_ += value.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  std::string finish() {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
 std::string encode_record(const SagaRecord& record) {
-  json out = {
-      {"type", record_type_name(record.type)}, {"saga", record.saga_id}, {"at", time::nanos_since_epoch(record.at)}};
+  RecordWriter w;
+  w.text("type", record_type_name(record.type));
+  w.text("saga", record.saga_id);
+  w.number("at", time::nanos_since_epoch(record.at));
   switch (record.type) {
     case RecordType::kStarted:
-      out["definition"] = record.definition;
-      out["data"] = record.data;
+      w.text("definition", record.definition);
+      w.value("data", record.data);
       break;
     case RecordType::kAttemptSucceeded:
-      out["data"] = record.data;
+      w.value("data", record.data);
       break;
     case RecordType::kAttemptFailed:
-      out["error_kind"] = record.error_kind;
-      out["error_message"] = record.error_message;
-      out["timed_out"] = record.timed_out;
-      if (record.retry_after) out["retry_after_ns"] = record.retry_after->count();
+      w.text("error_kind", record.error_kind);
+      w.text("error_message", record.error_message);
+      w.boolean("timed_out", record.timed_out);
+      if (record.retry_after) w.number("retry_after_ns", record.retry_after->count());
       break;
     case RecordType::kStateChanged:
-      out["state"] = saga_state_name(record.state);
-      out["reason"] = record.reason;
+      w.text("state", saga_state_name(record.state));
+      w.text("reason", record.reason);
       break;
     case RecordType::kAttemptStarted:
       break;
   }
   if (is_attempt(record.type)) {
-    out["step"] = record.step;
-    out["operation"] = operation_name(record.operation);
-    out["attempt"] = record.attempt;
+    w.number("step", record.step);
+    w.text("operation", operation_name(record.operation));
+    w.number("attempt", record.attempt);
   }
-  // Replace invalid UTF-8 rather than throw: an error message from a participant is
-  // not ours to trust.
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return w.finish();
 }
 
 Result<SagaRecord> decode_record(std::string_view text) {

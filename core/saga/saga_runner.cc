@@ -34,16 +34,20 @@ struct SagaRunner::Registered {
 // Saga: an instance and the timers that belong to it (one per step at a time: its
 // attempt's timeout or its retry wait).
 struct SagaRunner::Saga {
-  explicit Saga(Registered& type)
-      : registered(&type),
+  Saga(SagaRunner& owner, Registered& type)
+      : runner(&owner),
+        registered(&type),
         instance(type.definition, type.stages),
-        timers(type.definition.steps.size()),
-        previous_delay(type.definition.steps.size()) {}
+        steps(type.definition.steps.size()) {}
 
+  SagaRunner* runner;
   Registered* registered;
   SagaInstance instance;
-  std::vector<time::TimerId> timers;
-  std::vector<time::Duration> previous_delay;  // for decorrelated jitter
+  struct StepTimer {
+    time::TimerId timer;
+    time::Duration previous_delay{};  // for decorrelated jitter
+  };
+  std::vector<StepTimer> steps;
 };
 
 StepResult StepResult::success(const SagaCommand& command, json output) {
@@ -72,7 +76,7 @@ SagaRunner::SagaRunner(time::Scheduler& scheduler, SagaLog& log, time::Prng prng
 
 SagaRunner::~SagaRunner() {
   for (auto& [id, saga] : sagas_) {
-    for (time::TimerId timer : saga->timers) scheduler_.cancel(timer);
+    for (const Saga::StepTimer& step : saga->steps) scheduler_.cancel(step.timer);
   }
 }
 
@@ -93,21 +97,31 @@ Status SagaRunner::register_definition(SagaDefinition definition) {
   return Status();
 }
 
-Status SagaRunner::commit(Saga& saga, SagaRecord record) {
+Status SagaRunner::commit(Saga& saga, SagaRecord&& record) {
   record.at = scheduler_.now();
-  if (Status s = log_.append(record); !s.ok()) {
-    report_simple("saga.log_failed", record.saga_id, s.message());
-    return s;
-  }
-  unsynced_ = true;
   // The runner builds only records that fit; a misfit is a bug here, not bad input.
   Status applied = saga.instance.apply(record);
   SLUICE_CHECK(applied.ok());
   report(saga, record);
+  // Applied before it is appended, so that the record can move into the log. Nothing
+  // leaves before the log is synced, and a failing log stops the runner (see fail()).
+  if (Status s = log_.append(std::move(record)); !s.ok()) return fail(s);
+  unsynced_ = true;
   return Status();
 }
 
+Status SagaRunner::fail(const Status& log_error) {
+  if (log_failure_.ok()) {
+    log_failure_ = Status(StatusCode::kUnavailable,
+                          "the saga log failed (" + log_error.message() + "); restart the runner on the log");
+    report_simple("saga.log_failed", "", log_error.message());
+  }
+  outbox_.clear();
+  return log_failure_;
+}
+
 Status SagaRunner::start(std::string_view definition, std::string saga_id, json data) {
+  if (!log_failure_.ok()) return log_failure_;
   const auto type = definitions_.find(definition);
   if (type == definitions_.end()) {
     return Status(StatusCode::kNotFound, "no saga named \"" + std::string(definition) + "\" is registered");
@@ -117,7 +131,7 @@ Status SagaRunner::start(std::string_view definition, std::string saga_id, json 
     return Status(StatusCode::kFailedPrecondition, "saga \"" + saga_id + "\" already exists");
   }
   if (!data.is_object() && !data.is_null()) return Status::invalid_argument("saga data must be a JSON object");
-  auto saga = std::make_unique<Saga>(*type->second);
+  auto saga = std::make_unique<Saga>(*this, *type->second);
   SagaRecord record{.type = RecordType::kStarted, .saga_id = std::move(saga_id)};
   record.definition = type->second->definition.name;
   record.data = std::move(data);
@@ -200,12 +214,13 @@ Status SagaRunner::change_state(Saga& saga, SagaState state, std::string reason)
   if (Status s = commit(saga, std::move(record)); !s.ok()) return s;
   if (is_final(state)) {
     --unfinished_;
-    for (std::uint32_t step = 0; step < saga.timers.size(); ++step) cancel_timer(saga, step);
+    for (std::uint32_t step = 0; step < saga.steps.size(); ++step) cancel_timer(saga, step);
   }
   return Status();
 }
 
 Status SagaRunner::on_result(StepResult result) {
+  if (!log_failure_.ok()) return log_failure_;
   const auto found = sagas_.find(result.saga_id);
   if (found == sagas_.end()) return Status(StatusCode::kNotFound, "no saga \"" + result.saga_id + "\"");
   Saga& saga = *found->second;
@@ -260,8 +275,8 @@ Status SagaRunner::attempt_failed(Saga& saga, std::uint32_t step, Operation oper
   record.timed_out = timed_out;
   time::Duration delay{};
   if (retry) {
-    delay = saga.registered->backoff(step, operation).backoff(attempt, saga.previous_delay[step]);
-    saga.previous_delay[step] = delay;
+    delay = saga.registered->backoff(step, operation).backoff(attempt, saga.steps[step].previous_delay);
+    saga.steps[step].previous_delay = delay;
     record.retry_after = delay;
   }
   if (Status s = commit(saga, std::move(record)); !s.ok()) return s;
@@ -277,31 +292,47 @@ Status SagaRunner::attempt_failed(Saga& saga, std::uint32_t step, Operation oper
   return advance(saga);
 }
 
+// TimerTarget: what a timer callback needs, in 16 bytes, so that std::function keeps
+// it inline instead of allocating (a saga sets several timers).
+struct SagaRunner::TimerTarget {
+  Saga* saga;
+  std::uint32_t step_and_operation;  // step << 1 | operation
+  std::uint32_t attempt;
+
+  std::uint32_t step() const { return step_and_operation >> 1; }
+  Operation operation() const { return static_cast<Operation>(step_and_operation & 1); }
+};
+
 void SagaRunner::arm_timeout(Saga& saga, std::uint32_t step, Operation operation, std::uint32_t attempt) {
   const time::Duration timeout = saga.instance.definition().steps[step].timeout;
   if (timeout <= time::Duration::zero()) return;
-  Saga* target = &saga;
-  saga.timers[step] = scheduler_.schedule_after(timeout, [this, target, step, operation, attempt] {
-    target->timers[step] = {};
-    // A failure here was reported as saga.log_failed; the saga resumes on recovery.
-    static_cast<void>(after_call(attempt_failed(*target, step, operation, attempt, "timeout",
-                                                "no answer within the step's timeout", true, true)));
+  const TimerTarget t{&saga, step << 1 | static_cast<std::uint32_t>(operation), attempt};
+  saga.steps[step].timer = scheduler_.schedule_after(timeout, [t] {
+    SagaRunner& runner = *t.saga->runner;
+    t.saga->steps[t.step()].timer = {};
+    if (!runner.log_failure_.ok()) return;
+    // A failure here stops the runner (fail()); the saga resumes on recovery.
+    static_cast<void>(runner.after_call(runner.attempt_failed(*t.saga, t.step(), t.operation(), t.attempt, "timeout",
+                                                              "no answer within the step's timeout", true, true)));
   });
 }
 
 void SagaRunner::arm_retry(Saga& saga, std::uint32_t step, Operation operation, std::uint32_t attempt,
                            time::Duration delay) {
-  Saga* target = &saga;
-  saga.timers[step] = scheduler_.schedule_after(delay, [this, target, step, operation, attempt] {
-    target->timers[step] = {};
-    static_cast<void>(after_call(start_attempt(*target, step, operation, attempt)));
+  const TimerTarget t{&saga, step << 1 | static_cast<std::uint32_t>(operation), attempt};
+  saga.steps[step].timer = scheduler_.schedule_after(delay, [t] {
+    SagaRunner& runner = *t.saga->runner;
+    t.saga->steps[t.step()].timer = {};
+    if (!runner.log_failure_.ok()) return;
+    static_cast<void>(runner.after_call(runner.start_attempt(*t.saga, t.step(), t.operation(), t.attempt)));
   });
 }
 
 void SagaRunner::cancel_timer(Saga& saga, std::uint32_t step) {
-  if (!saga.timers[step].valid()) return;
-  scheduler_.cancel(saga.timers[step]);
-  saga.timers[step] = {};
+  time::TimerId& timer = saga.steps[step].timer;
+  if (!timer.valid()) return;
+  scheduler_.cancel(timer);
+  timer = {};
 }
 
 Status SagaRunner::after_call(Status status) {
@@ -311,6 +342,7 @@ Status SagaRunner::after_call(Status status) {
 }
 
 Status SagaRunner::flush() {
+  if (!log_failure_.ok()) return log_failure_;
   if (flushing_) return Status();  // the outer flush delivers what this call adds
   flushing_ = true;
   Status status;
@@ -318,7 +350,7 @@ Status SagaRunner::flush() {
   while (unsynced_ || !outbox_.empty()) {
     status = log_.sync();
     if (!status.ok()) {
-      report_simple("saga.log_failed", "", status.message());
+      status = fail(status);
       break;
     }
     unsynced_ = false;
@@ -373,7 +405,7 @@ Result<std::size_t> SagaRunner::recover() {
                                                     record.definition + "\", which is not registered");
         return;
       }
-      auto saga = std::make_unique<Saga>(*type->second);
+      auto saga = std::make_unique<Saga>(*this, *type->second);
       if (Status s = saga->instance.apply(record); !s.ok()) {
         failure = s;
         return;

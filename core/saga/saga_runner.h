@@ -34,6 +34,9 @@
 // it the driver calls flush() itself, e.g. once per batch of sagas, so one fsync covers
 // them all.
 //
+// If the log fails (an append or a sync returns an error), the runner stops: every call
+// returns that error and nothing more is sent. Restart it on the log to go on.
+//
 // Externally synchronised: call it from the scheduler's thread only.
 #ifndef SLUICE_CORE_SAGA_SAGA_RUNNER_H_
 #define SLUICE_CORE_SAGA_SAGA_RUNNER_H_
@@ -144,6 +147,7 @@ class SagaRunner {
  private:
   struct Registered;
   struct Saga;
+  struct TimerTarget;
   struct OutboxEntry {
     Saga* saga;
     std::uint32_t step;
@@ -151,7 +155,10 @@ class SagaRunner {
     std::uint32_t attempt;
   };
 
-  Status commit(Saga& saga, SagaRecord record);
+  Status commit(Saga& saga, SagaRecord&& record);
+  // fail: the log failed; every later call returns the same error and no command
+  // leaves, because what is in memory may be ahead of what is durable.
+  Status fail(const Status& log_error);
   Status start_attempt(Saga& saga, std::uint32_t step, Operation operation, std::uint32_t attempt);
   Status attempt_failed(Saga& saga, std::uint32_t step, Operation operation, std::uint32_t attempt,
                         std::string error_kind, std::string error_message, bool retryable, bool timed_out);
@@ -180,6 +187,7 @@ class SagaRunner {
   std::vector<OutboxEntry> delivering_;
   bool flushing_ = false;
   bool unsynced_ = false;  // records appended since the last sync
+  Status log_failure_;
   std::string key_buffer_;
 };
 

@@ -44,6 +44,16 @@ TEST(SagaRecordTest, EveryKindOfRecordSurvivesItsTextForm) {
   }
 }
 
+TEST(SagaRecordTest, ForeignTextIsEscapedAndInvalidUtf8Replaced) {
+  SagaRecord failed{.type = RecordType::kAttemptFailed, .saga_id = "o\"1\\", .step = 0, .attempt = 1};
+  failed.error_kind = "x";
+  failed.error_message = "tab\there \xff\xfe end";
+  Result<SagaRecord> back = decode_record(encode_record(failed));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->saga_id, "o\"1\\");
+  EXPECT_EQ(back->error_message, "tab\there \xef\xbf\xbd\xef\xbf\xbd end");  // U+FFFD twice
+}
+
 TEST(SagaRecordTest, BadTextIsAnErrorNamingWhatIsWrong) {
   auto error = [](std::string_view text) { return decode_record(text).status().message(); };
   EXPECT_NE(error("{").find("malformed JSON"), std::string::npos);

@@ -25,13 +25,13 @@ class CrashingLog final : public SagaLog {
   CrashingLog(std::vector<SagaRecord>& disk, std::size_t appends_allowed)
       : disk_(disk), appends_allowed_(appends_allowed) {}
 
-  Status append(const SagaRecord& record) override {
+  Status append(SagaRecord&& record) override {
     if (crashed_ || appends_allowed_ == 0) {
       crashed_ = true;
       return Status(StatusCode::kUnavailable, "the process died");
     }
     --appends_allowed_;
-    disk_.push_back(record);
+    disk_.push_back(std::move(record));
     return Status();
   }
   Status sync() override { return crashed_ ? Status(StatusCode::kUnavailable, "the process died") : Status(); }

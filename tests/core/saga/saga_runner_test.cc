@@ -341,6 +341,37 @@ TEST_F(SagaRunnerTest, WithoutAutoFlushCommandsWaitForOneSyncThatCoversManySagas
   EXPECT_EQ(batch_log.syncs(), 1u);
 }
 
+// A log whose sync fails once told to, like a full disk.
+class FailingLog final : public SagaLog {
+ public:
+  Status append(SagaRecord&& record) override { return inner.append(std::move(record)); }
+  Status sync() override { return fail ? Status(StatusCode::kUnavailable, "disk full") : inner.sync(); }
+  Status load(const Visitor& visit) const override { return inner.load(visit); }
+  Status erase(std::span<const std::string> ids) override { return inner.erase(ids); }
+
+  InMemorySagaLog inner;
+  bool fail = false;
+};
+
+TEST(SagaRunnerLogFailureTest, AFailingLogStopsTheRunnerAndNoCommandLeaves) {
+  FailingLog log;
+  RunnerHarness h(log);
+  ASSERT_TRUE(h.runner.register_definition(testing::create_order_saga()).ok());
+  ASSERT_TRUE(h.runner.start("CreateOrderSaga", "a").ok());
+  std::vector<SentCommand> sent = h.take();
+  ASSERT_EQ(sent.size(), 1u);
+  log.fail = true;
+  Status failed = h.runner.on_result(sent[0].succeed());
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable);
+  EXPECT_NE(failed.message().find("disk full"), std::string::npos);
+  EXPECT_TRUE(h.take().empty());  // the charge was never sent: its record is not durable
+  log.fail = false;
+  EXPECT_EQ(h.runner.start("CreateOrderSaga", "b").message(), failed.message());  // stopped for good
+  h.time.run_for(std::chrono::minutes(1));
+  EXPECT_TRUE(h.take().empty());
+  EXPECT_EQ(h.events.count("saga.log_failed"), 1);
+}
+
 TEST_F(SagaRunnerTest, ForgetsFinishedSagasInMemoryAndInTheLog) {
   ASSERT_TRUE(h.runner.start("CreateOrderSaga", "done").ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.runner.on_result(one().succeed()).ok());

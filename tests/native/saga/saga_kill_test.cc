@@ -28,9 +28,9 @@ class KillingLog final : public saga::SagaLog {
  public:
   KillingLog(SqliteSagaLog& log, int kill_at) : log_(log), kill_at_(kill_at) {}
 
-  Status append(const SagaRecord& record) override {
+  Status append(SagaRecord&& record) override {
     point();  // dies before the record is buffered
-    return log_.append(record);
+    return log_.append(std::move(record));
   }
   Status sync() override {
     Status status = log_.sync();

@@ -42,10 +42,44 @@ TEST(SqliteSagaLogTest, RecordsAreDurableOnlyOnceSyncedAndOneSyncIsOneCommit) {
   EXPECT_EQ(records[3].data["i"], 3);
   EXPECT_EQ(reopened->sync().ok(), true);
   EXPECT_EQ(reopened->commits(), 0u);  // nothing pending, no commit
+}
 
-  const std::vector<std::string> erase = {"s1", "s3"};
-  ASSERT_TRUE(reopened->erase(erase).ok());
-  EXPECT_EQ(load_all(*reopened).size(), 3u);
+TEST(SqliteSagaLogTest, CompactsBelowTheOldestLiveSagaInTheNextCommit) {
+  auto log = *SqliteSagaLog::open(testing::fresh_db_path("log"));
+  for (const char* id : {"a", "b", "c", "a", "b", "c"}) {
+    ASSERT_TRUE(log->append({.type = RecordType::kStarted, .saga_id = id, .definition = "D"}).ok());
+  }
+  ASSERT_TRUE(log->sync().ok());
+  const std::vector<std::string> b_and_c = {"b", "c"};
+  ASSERT_TRUE(log->erase(b_and_c).ok());
+  ASSERT_TRUE(log->sync().ok());
+  EXPECT_EQ(*log->rows(), 6);  // "a" is live and oldest: nothing below it to drop
+  const std::vector<std::string> a = {"a"};
+  ASSERT_TRUE(log->erase(a).ok());
+  ASSERT_TRUE(log->append({.type = RecordType::kStarted, .saga_id = "d", .definition = "D"}).ok());
+  ASSERT_TRUE(log->sync().ok());  // one commit: d's record in, a, b and c out
+  EXPECT_EQ(log->commits(), 2u);
+  std::vector<SagaRecord> left = load_all(*log);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].saga_id, "d");
+}
+
+TEST(SqliteSagaLogTest, AReopenedLogKnowsWhichSagasItHolds) {
+  const std::string path = testing::fresh_db_path("log");
+  {
+    auto log = *SqliteSagaLog::open(path);
+    for (const char* id : {"a", "b"}) {
+      ASSERT_TRUE(log->append({.type = RecordType::kStarted, .saga_id = id, .definition = "D"}).ok());
+    }
+    ASSERT_TRUE(log->sync().ok());
+  }
+  auto reopened = *SqliteSagaLog::open(path);
+  const std::vector<std::string> a = {"a"};
+  ASSERT_TRUE(reopened->erase(a).ok());
+  ASSERT_TRUE(reopened->sync().ok());
+  std::vector<SagaRecord> left = load_all(*reopened);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].saga_id, "b");
 }
 
 TEST(SqliteSagaLogTest, UsesWalWithFullSync) {
