@@ -87,12 +87,15 @@ class ChoreographyTest : public ::testing::Test {
       poll("payment", [this](const SagaEvent& e) { return payment(e); });
       poll("inventory", [this](const SagaEvent& e) { return inventory(e); });
       poll("order", [this](const SagaEvent& e) { return order(e); });
-      poll("tracker", [this](const SagaEvent& e) -> Result<Events> {
-        if (Status s = tracker.observe(e); !s.ok()) return s;
-        return Events{};
-      });
+      poll_tracker();
       time.run_for(100ms);
     }
+  }
+  void poll_tracker() {
+    poll("tracker", [this](const SagaEvent& e) -> Result<Events> {
+      if (Status s = tracker.observe(e); !s.ok()) return s;
+      return Events{};
+    });
   }
   void poll(const std::string& service, EventBus::Reaction react) {
     bus.poll(service, {.max_messages = 10, .wait = 0s}, std::move(react), [](Result<std::size_t>) {});
@@ -179,10 +182,7 @@ TEST_F(ChoreographyTest, ASilentParticipantShowsAsAStalledSaga) {
   // Only payment and the tracker work; inventory never answers.
   for (int i = 0; i < 10; ++i) {
     poll("payment", [this](const SagaEvent& e) { return payment(e); });
-    poll("tracker", [this](const SagaEvent& e) -> Result<Events> {
-      if (Status s = tracker.observe(e); !s.ok()) return s;
-      return Events{};
-    });
+    poll_tracker();
     time.run_for(100ms);
   }
   EXPECT_TRUE(tracker.stalled(30s).empty());

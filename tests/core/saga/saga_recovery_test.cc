@@ -57,21 +57,29 @@ struct Scenario {
   std::map<std::string, int> effects;
 };
 
-std::size_t appends_without_crash(const Scenario& scenario) {
+// CountingWorld: the participants behind an in-memory barrier, counting effects.
+struct CountingWorld {
+  explicit CountingWorld(const Scenario& scenario) {
+    participants.decline_card = scenario.decline_card;
+    participants.order_closed = scenario.order_closed;
+  }
+
   InMemoryBarrier barrier;
   std::map<std::string, int> executed;
-  testing::OrderParticipants world(barrier, [&](const std::string& target) {
-    ++executed[target];
-    return Status();
-  });
-  world.decline_card = scenario.decline_card;
-  world.order_closed = scenario.order_closed;
+  testing::OrderParticipants participants{barrier, [this](const std::string& target) {
+                                            ++executed[target];
+                                            return Status();
+                                          }};
+};
+
+std::size_t appends_without_crash(const Scenario& scenario) {
+  CountingWorld world(scenario);
   InMemorySagaLog log;
-  testing::OrchestratorProcess process(world, log);
+  testing::OrchestratorProcess process(world.participants, log);
   EXPECT_TRUE(process.runner.start("CreateOrderSaga", "order-1").ok());
   process.run_to_quiet();
   EXPECT_EQ(process.runner.find("order-1")->state(), scenario.final_state);
-  EXPECT_EQ(executed, scenario.effects);
+  EXPECT_EQ(world.executed, scenario.effects);
   return log.records().size();
 }
 
@@ -83,18 +91,11 @@ TEST_P(RecoveryTest, FinishesExactlyOnceWhateverAppendTheProcessDiesAfter) {
   ASSERT_GT(total, 5u);
   for (std::size_t durable = 1; durable < total; ++durable) {
     SCOPED_TRACE("crash after append " + std::to_string(durable) + " of " + std::to_string(total));
-    InMemoryBarrier barrier;
-    std::map<std::string, int> executed;
-    testing::OrderParticipants world(barrier, [&](const std::string& target) {
-      ++executed[target];
-      return Status();
-    });
-    world.decline_card = scenario.decline_card;
-    world.order_closed = scenario.order_closed;
+    CountingWorld world(scenario);
     std::vector<SagaRecord> disk;
     {
       CrashingLog log(disk, durable);
-      testing::OrchestratorProcess first(world, log);
+      testing::OrchestratorProcess first(world.participants, log);
       static_cast<void>(first.runner.start("CreateOrderSaga", "order-1"));
       for (int i = 0; i < 10'000 && !log.crashed() && first.time.run_next();) ++i;
       ASSERT_TRUE(log.crashed());
@@ -103,7 +104,7 @@ TEST_P(RecoveryTest, FinishesExactlyOnceWhateverAppendTheProcessDiesAfter) {
     ASSERT_EQ(disk.size(), durable);
 
     InMemorySagaLog log(disk);
-    testing::OrchestratorProcess second(world, log);
+    testing::OrchestratorProcess second(world.participants, log);
     Result<std::size_t> resumed = second.runner.recover();
     ASSERT_TRUE(resumed.ok()) << resumed.status().message();
     EXPECT_EQ(*resumed, 1u);
@@ -112,7 +113,7 @@ TEST_P(RecoveryTest, FinishesExactlyOnceWhateverAppendTheProcessDiesAfter) {
     const SagaInstance* saga = second.runner.find("order-1");
     ASSERT_NE(saga, nullptr);
     EXPECT_EQ(saga->state(), scenario.final_state);
-    EXPECT_EQ(executed, scenario.effects);
+    EXPECT_EQ(world.executed, scenario.effects);
     int finals = 0;
     for (const SagaRecord& r : log.records()) finals += r.type == RecordType::kStateChanged && is_final(r.state);
     EXPECT_EQ(finals, 1);

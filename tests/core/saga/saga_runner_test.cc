@@ -24,6 +24,17 @@ class SagaRunnerTest : public ::testing::Test {
   }
   SagaState state(const std::string& id) { return h.runner.find(id)->state(); }
 
+  // run_to_the_notify_step: "order-1" of the article's saga plus a retriable "notify"
+  // after the pivot, with every step before it done.
+  void run_to_the_notify_step() {
+    SagaDefinition d = testing::create_order_saga();
+    d.name = "WithNotify";
+    d.steps.push_back(testing::step("notify", "sendEmail", "", StepKind::kRetriable));
+    ASSERT_TRUE(h.runner.register_definition(d).ok());
+    ASSERT_TRUE(h.runner.start("WithNotify", "order-1").ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.runner.on_result(one().succeed()).ok());
+  }
+
   InMemorySagaLog log;
   RunnerHarness h{log};
 };
@@ -190,12 +201,7 @@ TEST_F(SagaRunnerTest, AStepWhoseOutcomeIsUnknownIsCompensatedToo) {
 }
 
 TEST_F(SagaRunnerTest, AfterThePivotRetriableStepsAreRetriedPastMaxAttemptsAndNeverCompensated) {
-  SagaDefinition d = testing::create_order_saga();
-  d.name = "WithNotify";
-  d.steps.push_back(testing::step("notify", "sendEmail", "", StepKind::kRetriable));
-  ASSERT_TRUE(h.runner.register_definition(d).ok());
-  ASSERT_TRUE(h.runner.start("WithNotify", "order-1").ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.runner.on_result(one().succeed()).ok());
+  run_to_the_notify_step();
   for (std::uint32_t attempt = 1; attempt <= 6; ++attempt) {  // max_attempts is 3
     SentCommand notify = one();
     EXPECT_EQ(notify.attempt, attempt);
@@ -208,12 +214,7 @@ TEST_F(SagaRunnerTest, AfterThePivotRetriableStepsAreRetriedPastMaxAttemptsAndNe
 }
 
 TEST_F(SagaRunnerTest, ANonRetryableFailureAfterThePivotNeedsAttentionAndUndoesNothing) {
-  SagaDefinition d = testing::create_order_saga();
-  d.name = "WithNotify";
-  d.steps.push_back(testing::step("notify", "sendEmail", "", StepKind::kRetriable));
-  ASSERT_TRUE(h.runner.register_definition(d).ok());
-  ASSERT_TRUE(h.runner.start("WithNotify", "order-1").ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.runner.on_result(one().succeed()).ok());
+  run_to_the_notify_step();
   ASSERT_TRUE(h.runner.on_result(one().fail("no_such_address", false)).ok());
   EXPECT_EQ(state("order-1"), SagaState::kFailedNeedsAttention);
   EXPECT_NE(h.runner.find("order-1")->reason().find("after the pivot"), std::string::npos);
