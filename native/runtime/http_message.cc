@@ -1,0 +1,83 @@
+#include "native/runtime/http_message.h"
+
+#include "core/config/parse_json.h"
+
+namespace sluice::native {
+
+std::optional<std::string_view> HttpRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+HttpResponse HttpResponse::json(int status, const nlohmann::json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+HttpResponse HttpResponse::error(int status, std::string_view code, std::string_view message) {
+  return json(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Unknown";
+  }
+}
+
+std::string serialize_response(const HttpResponse& response, bool keep_alive) {
+  std::string out =
+      "HTTP/1.1 " + std::to_string(response.status) + " " + std::string(reason_phrase(response.status)) + "\r\n";
+  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+  out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  out += response.body;
+  return out;
+}
+
+Result<nlohmann::json> parse_json_body(const HttpRequest& request) {
+  Result<nlohmann::json> parsed = config::parse_json(request.body);
+  if (!parsed.ok()) return Status::invalid_argument(parsed.status().message(), "MalformedJson");
+  return parsed;
+}
+
+}  // namespace sluice::native

@@ -1,0 +1,244 @@
+#include "native/runtime/http_server.h"
+
+#include <array>
+#include <deque>
+#include <optional>
+#include <utility>
+
+namespace sluice::native {
+
+using tcp = asio::ip::tcp;
+
+// HttpConnection: one client. Requests go to handlers in order; their responses wait in
+// `slots_` and are written strictly in request order.
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(HttpServer& server, tcp::socket socket)
+      : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()), parser_(server.options_.limits) {}
+
+  void start() {
+    arm_timer();
+    read();
+  }
+
+  // refuse: answers 503 and closes, for a connection over the limit.
+  void refuse() {
+    slots_.push_back(
+        Slot{HttpResponse::error(503, "TooManyConnections", "the server is at its connection limit"), false});
+    slots_.back().response->close = true;
+    write();
+  }
+
+  // drain: the server is shutting down; close now if idle, else after what is in flight.
+  void drain() {
+    draining_ = true;
+    if (slots_.empty() && !parser_.in_request()) close();
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    asio::error_code ignored;
+    timer_.cancel(ignored);
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    server_.closed(this);
+  }
+
+ private:
+  struct Slot {
+    std::optional<HttpResponse> response;
+    bool keep_alive = true;
+  };
+
+  void read() {
+    if (closed_ || stop_reading_) return;
+    auto self = shared_from_this();
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self](const asio::error_code& error, std::size_t size) { self->on_read(error, size); });
+  }
+
+  void on_read(const asio::error_code& error, std::size_t size) {
+    if (closed_) return;
+    if (error) {
+      // The client is gone or half-closed: answer nothing more, close once written.
+      stop_reading_ = true;
+      if (slots_.empty()) close();
+      return;
+    }
+    std::vector<HttpRequest> ready;
+    std::optional<ParseError> failure = parser_.feed(std::string_view(buffer_.data(), size), ready);
+    for (HttpRequest& request : ready) dispatch(std::move(request));
+    if (failure) {
+      stop_reading_ = true;
+      slots_.push_back(Slot{failure->response(), false});
+      write();
+      return;
+    }
+    arm_timer();
+    read();
+  }
+
+  void dispatch(HttpRequest request) {
+    const bool keep_alive = request.keep_alive && !draining_;
+    if (!request.keep_alive) stop_reading_ = true;
+    slots_.push_back(Slot{std::nullopt, keep_alive});
+    const std::size_t index = first_slot_ + slots_.size() - 1;
+    Router::Match match = server_.router_.match(request.method, request.path);
+    if (match.handler == nullptr) return answer(index, std::move(match.error));
+    std::weak_ptr<HttpConnection> weak = weak_from_this();
+    auto answered = std::make_shared<bool>(false);
+    (*match.handler)(request, match.params, [weak, index, answered](HttpResponse response) {
+      if (*answered) return;  // a handler that answers twice: the first answer stands
+      *answered = true;
+      if (auto self = weak.lock()) self->answer(index, std::move(response));
+    });
+  }
+
+  void answer(std::size_t index, HttpResponse response) {
+    if (closed_ || index < first_slot_) return;
+    slots_[index - first_slot_].response = std::move(response);
+    write();
+  }
+
+  void write() {
+    if (writing_ || closed_ || slots_.empty() || !slots_.front().response) {
+      arm_timer();
+      return;
+    }
+    Slot& slot = slots_.front();
+    const bool keep_alive = slot.keep_alive && !slot.response->close && !draining_;
+    out_ = serialize_response(*slot.response, keep_alive);
+    writing_ = true;
+    auto self = shared_from_this();
+    asio::async_write(socket_, asio::buffer(out_), [self, keep_alive](const asio::error_code& error, std::size_t) {
+      self->writing_ = false;
+      self->slots_.pop_front();
+      ++self->first_slot_;
+      if (error || !keep_alive) return self->close();
+      const bool nothing_more = self->stop_reading_ || (self->draining_ && !self->parser_.in_request());
+      if (nothing_more && self->slots_.empty()) return self->close();
+      self->write();
+    });
+  }
+
+  // arm_timer: a request under way must finish within request_timeout; an idle
+  // connection is closed after idle_timeout; a handler at work has no deadline here.
+  void arm_timer() {
+    if (closed_) return;
+    const HttpServerOptions& options = server_.options_;
+    std::optional<std::chrono::steady_clock::duration> wait;
+    if (parser_.in_request()) {
+      if (!request_started_) request_started_ = std::chrono::steady_clock::now();
+      wait = *request_started_ + options.request_timeout - std::chrono::steady_clock::now();
+    } else {
+      request_started_.reset();
+      if (slots_.empty()) wait = options.idle_timeout;
+    }
+    asio::error_code ignored;
+    timer_.cancel(ignored);
+    if (!wait) return;
+    const bool in_request = parser_.in_request();
+    timer_.expires_after(*wait);
+    auto self = shared_from_this();
+    timer_.async_wait([self, in_request](const asio::error_code& error) {
+      if (error || self->closed_) return;
+      if (!in_request) return self->close();
+      self->stop_reading_ = true;
+      self->slots_.push_back(
+          Slot{ParseError{408, "RequestTimeout", "the request did not arrive in time"}.response(), false});
+      self->write();
+    });
+  }
+
+  HttpServer& server_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  RequestParser parser_;
+  std::array<char, 16 * 1024> buffer_{};
+  std::deque<Slot> slots_;
+  std::size_t first_slot_ = 0;  // the index of slots_.front() among all requests
+  std::string out_;
+  std::optional<std::chrono::steady_clock::time_point> request_started_;
+  bool writing_ = false;
+  bool stop_reading_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+};
+
+HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpServerOptions options)
+    : io_(io), router_(router), options_(std::move(options)), acceptor_(io) {}
+
+HttpServer::~HttpServer() {
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+  for (const auto& connection : std::set<std::shared_ptr<HttpConnection>>(connections_)) connection->close();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, const Router& router,
+                                                      HttpServerOptions options) {
+  std::unique_ptr<HttpServer> server(new HttpServer(io, router, std::move(options)));
+  asio::error_code error;
+  const asio::ip::address address = asio::ip::make_address(server->options_.address, error);
+  if (error) return Status::invalid_argument("bad address \"" + server->options_.address + "\": " + error.message());
+  const tcp::endpoint endpoint(address, server->options_.port);
+  const std::string where = server->options_.address + ":" + std::to_string(server->options_.port);
+  if (server->acceptor_.open(endpoint.protocol(), error); error) {
+    return Status(StatusCode::kUnavailable, "cannot open a socket for " + where + ": " + error.message());
+  }
+  server->acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
+  if (server->acceptor_.bind(endpoint, error); error) {
+    return Status(StatusCode::kUnavailable, "cannot listen on " + where + ": " + error.message());
+  }
+  if (server->acceptor_.listen(asio::socket_base::max_listen_connections, error); error) {
+    return Status(StatusCode::kUnavailable, "cannot listen on " + where + ": " + error.message());
+  }
+  server->port_ = server->acceptor_.local_endpoint().port();
+  server->accept();
+  return server;
+}
+
+void HttpServer::accept() {
+  acceptor_.async_accept([this](const asio::error_code& error, tcp::socket socket) {
+    if (error || shutting_down_) return;  // closed by shutdown or the destructor
+    auto connection = std::make_shared<HttpConnection>(*this, std::move(socket));
+    const bool over_limit = connections_.size() >= options_.max_connections;
+    connections_.insert(connection);
+    if (over_limit) {
+      connection->refuse();
+    } else {
+      connection->start();
+    }
+    accept();
+  });
+}
+
+void HttpServer::closed(HttpConnection* connection) {
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if (it->get() == connection) {
+      // Keep it alive until its handlers return; asio holds the last reference.
+      connections_.erase(it);
+      break;
+    }
+  }
+  if (shutting_down_ && connections_.empty() && on_drained_) {
+    auto done = std::move(on_drained_);
+    on_drained_ = nullptr;
+    asio::post(io_, std::move(done));
+  }
+}
+
+void HttpServer::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  on_drained_ = std::move(done);
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+  for (const auto& connection : std::set<std::shared_ptr<HttpConnection>>(connections_)) connection->drain();
+  if (connections_.empty() && on_drained_) {
+    auto finished = std::move(on_drained_);
+    on_drained_ = nullptr;
+    asio::post(io_, std::move(finished));
+  }
+}
+
+}  // namespace sluice::native

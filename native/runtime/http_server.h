@@ -1,0 +1,78 @@
+// http_server.h: HttpServer, HTTP/1.1 on standalone asio for every service.
+//
+//   Router router;
+//   router.add("GET", "/api/inventory/:productId", handler);
+//   Result<std::unique_ptr<HttpServer>> server = HttpServer::start(io, router, {.port = 3000});
+//   ...
+//   (*server)->shutdown([] { /* every in-flight request answered */ });
+//
+// Keep-alive, pipelined requests answered in the order they came (a handler may answer
+// later; the ones behind it wait), chunked request bodies. Limits, each answered with
+// a JSON error and the connection closed: headers over max_header_bytes (431), a body
+// over max_body_bytes (413), a request not complete within request_timeout (408),
+// malformed HTTP (400), more than max_connections at once (503). A connection with no
+// request for idle_timeout is closed. shutdown() stops accepting, closes idle
+// connections, lets in-flight requests finish (their replies say Connection: close),
+// then calls back. Everything runs on the io_context's thread.
+#ifndef SLUICE_NATIVE_RUNTIME_HTTP_SERVER_H_
+#define SLUICE_NATIVE_RUNTIME_HTTP_SERVER_H_
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/base/result.h"
+#include "native/runtime/http_request_parser.h"
+#include "native/runtime/router.h"
+
+namespace sluice::native {
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port (see port())
+  HttpLimits limits;
+  std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(10);
+  std::chrono::steady_clock::duration idle_timeout = std::chrono::seconds(60);
+  std::size_t max_connections = 1024;
+};
+
+class HttpConnection;
+
+class HttpServer {
+ public:
+  // start: binds and accepts; an address that cannot be bound is an error naming it.
+  // The router outlives the server.
+  static Result<std::unique_ptr<HttpServer>> start(asio::io_context& io, const Router& router,
+                                                   HttpServerOptions options);
+  ~HttpServer();
+
+  std::uint16_t port() const { return port_; }
+  std::size_t connections() const { return connections_.size(); }
+
+  // shutdown: stop accepting, finish what is in flight, then `done`.
+  void shutdown(std::function<void()> done);
+
+ private:
+  friend class HttpConnection;
+  HttpServer(asio::io_context& io, const Router& router, HttpServerOptions options);
+
+  void accept();
+  void closed(HttpConnection* connection);
+
+  asio::io_context& io_;
+  const Router& router_;
+  HttpServerOptions options_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::set<std::shared_ptr<HttpConnection>> connections_;
+  bool shutting_down_ = false;
+  std::function<void()> on_drained_;
+};
+
+}  // namespace sluice::native
+
+#endif  // SLUICE_NATIVE_RUNTIME_HTTP_SERVER_H_

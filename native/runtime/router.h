@@ -1,0 +1,63 @@
+// router.h: Router, from method and path to a handler, with path parameters:
+//
+//   router.add("GET", "/api/inventory/:productId", [](const HttpRequest&, const PathParams& p, Responder reply) {
+//     reply(HttpResponse::json(200, {{"productId", p.at("productId")}}));
+//   });
+//
+// A path no route matches is a 404; a path that matches under other methods only is a
+// 405 with an Allow header. Parameters are percent-decoded; a segment that does not
+// decode is a 400.
+#ifndef SLUICE_NATIVE_RUNTIME_ROUTER_H_
+#define SLUICE_NATIVE_RUNTIME_ROUTER_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+#include "native/runtime/http_message.h"
+
+namespace sluice::native {
+
+using PathParams = std::map<std::string, std::string, std::less<>>;
+// Responder: sends the response; call it once, now or later, on the server's thread.
+using Responder = std::function<void(HttpResponse)>;
+using Handler = std::function<void(const HttpRequest&, const PathParams&, Responder)>;
+
+class Router {
+ public:
+  // add: REQUIRES a pattern of '/'-separated literal or ":name" segments, a route not
+  // added before.
+  Status add(std::string method, std::string_view pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;  // null: `error` says why
+    PathParams params;
+    HttpResponse error;
+  };
+  Match match(std::string_view method, std::string_view path) const;
+
+  // route_of: the pattern that matches, for metrics labels ("/api/inventory/:productId").
+  std::string route_of(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  static bool segments_match(const Route& route, const std::vector<std::string_view>& segments, PathParams* params,
+                             bool* bad_encoding);
+
+  std::vector<Route> routes_;
+};
+
+// percent_decode: "%20" and friends; false on a malformed escape.
+bool percent_decode(std::string_view text, std::string& out);
+
+}  // namespace sluice::native
+
+#endif  // SLUICE_NATIVE_RUNTIME_ROUTER_H_

@@ -1,0 +1,99 @@
+#include "native/runtime/http_request_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice::native {
+namespace {
+
+std::vector<HttpRequest> parse_all(RequestParser& parser, const std::string& bytes, std::optional<ParseError>* error) {
+  std::vector<HttpRequest> ready;
+  *error = parser.feed(bytes, ready);
+  return ready;
+}
+
+TEST(RequestParserTest, ReadsRequestLineHeadersAndBody) {
+  RequestParser parser;
+  std::optional<ParseError> error;
+  auto ready = parse_all(parser,
+                         "POST /api/orders?dry=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 13\r\n\r\n{\"total\": 10}",
+                         &error);
+  ASSERT_FALSE(error);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].method, "POST");
+  EXPECT_EQ(ready[0].path, "/api/orders");
+  EXPECT_EQ(ready[0].query, "dry=1");
+  EXPECT_EQ(ready[0].header("content-type"), "application/json");
+  EXPECT_EQ(ready[0].body, "{\"total\": 10}");
+  EXPECT_TRUE(ready[0].keep_alive);
+}
+
+TEST(RequestParserTest, ReadsPipelinedRequestsAndRequestsSplitAnywhere) {
+  RequestParser parser;
+  const std::string two = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::vector<HttpRequest> ready;
+  for (char c : two) ASSERT_FALSE(parser.feed(std::string(1, c), ready));  // one byte at a time
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_EQ(ready[0].path, "/a");
+  EXPECT_EQ(ready[1].path, "/b");
+  EXPECT_FALSE(ready[1].keep_alive);
+}
+
+TEST(RequestParserTest, DechunksChunkedBodies) {
+  RequestParser parser;
+  std::optional<ParseError> error;
+  auto ready = parse_all(parser,
+                         "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+                         &error);
+  ASSERT_FALSE(error);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].body, "hello world");
+}
+
+TEST(RequestParserTest, EnforcesEveryLimitWithTheRightStatus) {
+  RequestParser small({.max_header_bytes = 64, .max_body_bytes = 8});
+  std::optional<ParseError> error;
+  parse_all(small, "GET /" + std::string(100, 'a') + " HTTP/1.1\r\n\r\n", &error);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 431);
+
+  RequestParser declared({.max_header_bytes = 1024, .max_body_bytes = 8});
+  parse_all(declared, "POST /x HTTP/1.1\r\nContent-Length: 9\r\n\r\n", &error);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 413);  // refused before the body arrives
+
+  RequestParser chunked({.max_header_bytes = 1024, .max_body_bytes = 8});
+  parse_all(chunked, "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n", &error);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 413);
+  EXPECT_EQ(error->response().status, 413);
+  EXPECT_TRUE(error->response().close);
+}
+
+TEST(RequestParserTest, MalformedRequestsAre400AndTheParserStaysFailed) {
+  RequestParser parser;
+  std::optional<ParseError> error;
+  parse_all(parser, "BREW /pot HTCPCP/1.0\r\n\r\n", &error);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 400);
+  EXPECT_NE(error->message.find("malformed HTTP request"), std::string::npos);
+  parse_all(parser, "GET / HTTP/1.1\r\n\r\n", &error);
+  EXPECT_TRUE(error);  // still failed
+  RequestParser absolute;
+  parse_all(absolute, "GET http://example.com/ HTTP/1.1\r\n\r\n", &error);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->message, "the request target must be a path");
+}
+
+TEST(RequestParserTest, KnowsWhenARequestIsHalfWay) {
+  RequestParser parser;
+  std::vector<HttpRequest> ready;
+  ASSERT_FALSE(parser.feed("GET / HTTP/1.1\r\nHo", ready));
+  EXPECT_TRUE(parser.in_request());
+  ASSERT_FALSE(parser.feed("st: x\r\n\r\n", ready));
+  EXPECT_FALSE(parser.in_request());
+}
+
+}  // namespace
+}  // namespace sluice::native

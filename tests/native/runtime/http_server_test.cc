@@ -1,0 +1,205 @@
+// The HTTP server over loopback, driven by a raw socket client.
+#include "native/runtime/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/native/runtime/http_test_client.h"
+
+namespace sluice::native {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawClient;
+using testing::ServerThread;
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  HttpServerTest() {
+    EXPECT_TRUE(router
+                    .add("GET", "/api/inventory/:productId",
+                         [](const HttpRequest&, const PathParams& p, Responder reply) {
+                           reply(HttpResponse::json(200, {{"productId", p.at("productId")}, {"quantity", 5}}));
+                         })
+                    .ok());
+    EXPECT_TRUE(router
+                    .add("POST", "/echo",
+                         [](const HttpRequest& request, const PathParams&, Responder reply) {
+                           Result<nlohmann::json> body = parse_json_body(request);
+                           if (!body.ok())
+                             return reply(HttpResponse::error(400, "MalformedJson", body.status().message()));
+                           reply(HttpResponse::json(200, *body));
+                         })
+                    .ok());
+    // Answers after `ms` milliseconds, from a timer: a slow handler.
+    EXPECT_TRUE(router
+                    .add("GET", "/slow/:ms",
+                         [this](const HttpRequest&, const PathParams& p, Responder reply) {
+                           auto timer = std::make_shared<asio::steady_timer>(
+                               *io, std::chrono::milliseconds(std::stoi(p.at("ms"))));
+                           timer->async_wait([timer, reply, ms = p.at("ms")](const asio::error_code&) {
+                             reply(HttpResponse::json(200, {{"slept_ms", ms}}));
+                           });
+                         })
+                    .ok());
+  }
+
+  // /held answers 100 ms after it is called, and says when it was called.
+  void add_held_route() {
+    EXPECT_TRUE(router
+                    .add("GET", "/held",
+                         [this](const HttpRequest&, const PathParams&, Responder reply) {
+                           held_started.set_value();
+                           auto timer = std::make_shared<asio::steady_timer>(*io, std::chrono::milliseconds(100));
+                           timer->async_wait([timer, reply](const asio::error_code&) {
+                             reply(HttpResponse::json(200, {{"held", true}}));
+                           });
+                         })
+                    .ok());
+  }
+
+  std::unique_ptr<ServerThread> serve(HttpServerOptions options = {}) {
+    auto server = std::make_unique<ServerThread>(router, options);
+    io = &server->io();
+    return server;
+  }
+
+  Router router;
+  asio::io_context* io = nullptr;
+  std::promise<void> held_started;
+};
+
+TEST_F(HttpServerTest, AnswersJsonAndKeepsTheConnectionAlive) {
+  auto server = serve();
+  RawClient client(server->port());
+  client.send("GET /api/inventory/SKU-123 HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string first = client.read_responses(1);
+  EXPECT_EQ(first.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  EXPECT_NE(first.find("Connection: keep-alive"), std::string::npos);
+  EXPECT_NE(first.find(R"({"productId":"SKU-123","quantity":5})"), std::string::npos);
+  client.send("GET /api/inventory/SKU-9 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(client.read_responses(2).find("SKU-9"), std::string::npos);  // the same connection
+}
+
+TEST_F(HttpServerTest, AnswersPipelinedRequestsInOrderEvenWhenTheFirstIsSlow) {
+  auto server = serve();
+  RawClient client(server->port());
+  client.send(
+      "GET /slow/50 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /api/inventory/fast HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /slow/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string replies = client.read_until_closed();
+  const std::size_t slow = replies.find("\"slept_ms\":\"50\"");
+  const std::size_t fast = replies.find("fast");
+  const std::size_t last = replies.find("\"slept_ms\":\"1\"");
+  ASSERT_NE(slow, std::string::npos);
+  ASSERT_NE(fast, std::string::npos);
+  ASSERT_NE(last, std::string::npos);
+  EXPECT_LT(slow, fast);
+  EXPECT_LT(fast, last);
+  EXPECT_NE(replies.find("Connection: close"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ReadsChunkedBodiesAndRejectsMalformedJsonWith400) {
+  auto server = serve();
+  RawClient client(server->port());
+  client.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{\"a\": 1\r\n1\r\n}\r\n0\r\n\r\n");
+  EXPECT_NE(client.read_responses(1).find(R"({"a":1})"), std::string::npos);
+  client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{oops");
+  const std::string replies = client.read_responses(2);
+  EXPECT_NE(replies.find("HTTP/1.1 400 Bad Request"), std::string::npos);
+  EXPECT_NE(replies.find(R"({"error":{"code":"MalformedJson","message":"malformed JSON)"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, UnknownRoutesAre404AndWrongMethods405) {
+  auto server = serve();
+  RawClient client(server->port());
+  client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nDELETE /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string replies = client.read_responses(2);
+  EXPECT_NE(replies.find("HTTP/1.1 404 Not Found"), std::string::npos);
+  EXPECT_NE(replies.find("HTTP/1.1 405 Method Not Allowed"), std::string::npos);
+  EXPECT_NE(replies.find("Allow: POST"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, LimitsAreJsonErrorsThatCloseTheConnection) {
+  auto server = serve({.limits = {.max_header_bytes = 256, .max_body_bytes = 16}});
+  {
+    RawClient client(server->port());
+    client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n");
+    const std::string reply = client.read_until_closed();
+    EXPECT_NE(reply.find("HTTP/1.1 413 Payload Too Large"), std::string::npos);
+    EXPECT_NE(reply.find("PayloadTooLarge"), std::string::npos);
+  }
+  {
+    RawClient client(server->port());
+    client.send("GET /api/inventory/x HTTP/1.1\r\nX-Big: " + std::string(300, 'b') + "\r\n\r\n");
+    EXPECT_NE(client.read_until_closed().find("HTTP/1.1 431"), std::string::npos);
+  }
+  {
+    RawClient client(server->port());
+    client.send("NOT HTTP AT ALL\r\n\r\n");
+    EXPECT_NE(client.read_until_closed().find("HTTP/1.1 400"), std::string::npos);
+  }
+}
+
+TEST_F(HttpServerTest, ASlowRequestGets408AndAnIdleConnectionIsClosed) {
+  auto server = serve({.request_timeout = 50ms, .idle_timeout = 50ms});
+  {
+    RawClient client(server->port());
+    client.send("GET /api/inventory/x HTTP/1.1\r\nHost:");  // and nothing more
+    EXPECT_NE(client.read_until_closed().find("HTTP/1.1 408 Request Timeout"), std::string::npos);
+  }
+  {
+    RawClient client(server->port());
+    EXPECT_EQ(client.read_until_closed(), "");  // closed without a word
+  }
+}
+
+TEST_F(HttpServerTest, ConnectionsOverTheLimitGet503) {
+  auto server = serve({.max_connections = 1});
+  RawClient first(server->port());
+  first.send("GET /api/inventory/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  first.read_responses(1);  // the first connection is established and counted
+  RawClient second(server->port());
+  EXPECT_NE(second.read_until_closed().find("HTTP/1.1 503"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ShutdownFinishesInFlightRequestsAndRefusesNewOnes) {
+  add_held_route();
+  auto server = serve();
+  RawClient client(server->port());
+  client.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  // Once the handler is at work, shut down from the server's thread.
+  held_started.get_future().wait();
+  std::promise<void> drained;
+  asio::post(server->io(), [&] { server->server().shutdown([&] { drained.set_value(); }); });
+  const std::string reply = client.read_until_closed();
+  EXPECT_NE(reply.find("\"held\":true"), std::string::npos);
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(drained.get_future().wait_for(5s), std::future_status::ready);
+  asio::io_context io;
+  asio::ip::tcp::socket late(io);
+  asio::error_code error;
+  late.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()), error);
+  EXPECT_TRUE(error);  // nobody listens any more
+}
+
+TEST(HttpServerStartTest, APortInUseIsAClearError) {
+  asio::io_context io;
+  Router router;
+  Result<std::unique_ptr<HttpServer>> first = HttpServer::start(io, router, {});
+  ASSERT_TRUE(first.ok());
+  Result<std::unique_ptr<HttpServer>> second = HttpServer::start(io, router, {.port = (*first)->port()});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("cannot listen on 127.0.0.1:" + std::to_string((*first)->port())),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::native

@@ -1,0 +1,61 @@
+#include "native/runtime/router.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice::native {
+namespace {
+
+Handler named(std::string name, std::string* called) {
+  return [name, called](const HttpRequest&, const PathParams&, Responder) { *called = name; };
+}
+
+TEST(RouterTest, MatchesLiteralAndParameterSegments) {
+  Router router;
+  std::string called;
+  ASSERT_TRUE(router.add("GET", "/api/inventory/:productId", named("item", &called)).ok());
+  ASSERT_TRUE(router.add("GET", "/api/inventory", named("list", &called)).ok());
+  Router::Match match = router.match("GET", "/api/inventory/SKU%2D123");
+  ASSERT_NE(match.handler, nullptr);
+  EXPECT_EQ(match.params.at("productId"), "SKU-123");
+  (*match.handler)(HttpRequest{}, match.params, nullptr);
+  EXPECT_EQ(called, "item");
+  EXPECT_NE(router.match("GET", "/api/inventory").handler, nullptr);
+  EXPECT_EQ(router.route_of("GET", "/api/inventory/x"), "/api/inventory/:productId");
+  EXPECT_EQ(router.route_of("GET", "/elsewhere"), "unmatched");
+}
+
+TEST(RouterTest, UnknownPathsAre404AndOtherMethods405WithAllow) {
+  Router router;
+  std::string called;
+  ASSERT_TRUE(router.add("GET", "/api/orders/:id", named("get", &called)).ok());
+  ASSERT_TRUE(router.add("DELETE", "/api/orders/:id", named("delete", &called)).ok());
+  Router::Match missing = router.match("GET", "/api/order/1");
+  EXPECT_EQ(missing.handler, nullptr);
+  EXPECT_EQ(missing.error.status, 404);
+  EXPECT_NE(missing.error.body.find("\"NotFound\""), std::string::npos);
+  Router::Match wrong = router.match("PUT", "/api/orders/1");
+  EXPECT_EQ(wrong.error.status, 405);
+  ASSERT_EQ(wrong.error.headers.back().first, "Allow");
+  EXPECT_EQ(wrong.error.headers.back().second, "GET, DELETE");
+  EXPECT_EQ(router.match("GET", "/api/orders/%zz").error.status, 400);
+  EXPECT_EQ(router.match("GET", "/api/orders/").error.status, 404);  // an empty parameter matches nothing
+}
+
+TEST(RouterTest, RefusesBadOrRepeatedRoutes) {
+  Router router;
+  std::string called;
+  EXPECT_FALSE(router.add("GET", "api", named("x", &called)).ok());
+  ASSERT_TRUE(router.add("GET", "/a", named("x", &called)).ok());
+  EXPECT_FALSE(router.add("GET", "/a", named("y", &called)).ok());
+}
+
+TEST(PercentDecodeTest, DecodesEscapesAndRejectsBrokenOnes) {
+  std::string out;
+  EXPECT_TRUE(percent_decode("a%20b%2f", out));
+  EXPECT_EQ(out, "a b/");
+  EXPECT_FALSE(percent_decode("%2", out));
+  EXPECT_FALSE(percent_decode("%g0", out));
+}
+
+}  // namespace
+}  // namespace sluice::native
