@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/base/result.h"
+#include "core/observe/trace_context.h"
 
 namespace sluice::native {
 
@@ -26,6 +27,10 @@ struct HttpRequest {
   HttpHeaders headers;
   std::string body;  // de-chunked
   bool keep_alive = true;
+  // trace: the server span's context, continuing the caller's traceparent (or a new
+  // trace); calls made while handling the request go out as child_of(trace).
+  observe::TraceContext trace;
+  std::string parent_span_id;  // the caller's span, hex; empty for a new trace
 
   // header: the first value of `name` (lowercase), if present.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -3,6 +3,7 @@
 #include <array>
 #include <deque>
 #include <optional>
+#include <random>
 #include <utility>
 
 namespace sluice::native {
@@ -84,15 +85,30 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     if (!request.keep_alive) stop_reading_ = true;
     slots_.push_back(Slot{std::nullopt, keep_alive});
     const std::size_t index = first_slot_ + slots_.size() - 1;
+    const observe::TraceContext incoming =
+        observe::continue_or_start(request.header("traceparent"), request.header("tracestate"), server_.trace_ids_);
+    if (request.header("traceparent") && incoming.traceparent() == *request.header("traceparent")) {
+      request.parent_span_id = incoming.span_id_hex();
+    }
+    request.trace = observe::child_of(incoming, server_.trace_ids_);
     Router::Match match = server_.router_.match(request.method, request.path);
-    if (match.handler == nullptr) return answer(index, std::move(match.error));
+    auto shared_request = std::make_shared<const HttpRequest>(std::move(request));
+    const auto started = std::chrono::steady_clock::now();
     std::weak_ptr<HttpConnection> weak = weak_from_this();
     auto answered = std::make_shared<bool>(false);
-    (*match.handler)(request, match.params, [weak, index, answered](HttpResponse response) {
+    Responder respond = [weak, index, answered, shared_request, started](HttpResponse response) {
       if (*answered) return;  // a handler that answers twice: the first answer stands
       *answered = true;
-      if (auto self = weak.lock()) self->answer(index, std::move(response));
-    });
+      auto self = weak.lock();
+      if (!self) return;
+      if (RequestObserver* observer = self->server_.options_.observer) {
+        const std::string route = self->server_.router_.route_of(shared_request->method, shared_request->path);
+        observer->on_response(*shared_request, route, response, std::chrono::steady_clock::now() - started);
+      }
+      self->answer(index, std::move(response));
+    };
+    if (match.handler == nullptr) return respond(std::move(match.error));
+    (*match.handler)(*shared_request, match.params, std::move(respond));
   }
 
   void answer(std::size_t index, HttpResponse response) {
@@ -167,7 +183,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 };
 
 HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpServerOptions options)
-    : io_(io), router_(router), options_(std::move(options)), acceptor_(io) {}
+    : io_(io),
+      router_(router),
+      options_(std::move(options)),
+      acceptor_(io),
+      trace_ids_((static_cast<std::uint64_t>(std::random_device()()) << 32) ^ std::random_device()()) {}
 
 HttpServer::~HttpServer() {
   asio::error_code ignored;

@@ -13,7 +13,9 @@
 // malformed HTTP (400), more than max_connections at once (503). A connection with no
 // request for idle_timeout is closed. shutdown() stops accepting, closes idle
 // connections, lets in-flight requests finish (their replies say Connection: close),
-// then calls back. Everything runs on the io_context's thread.
+// then calls back. Every request carries a W3C trace context (the caller's continued,
+// or a new trace), and an observer, if given, sees every answer. Everything runs on the
+// io_context's thread.
 #ifndef SLUICE_NATIVE_RUNTIME_HTTP_SERVER_H_
 #define SLUICE_NATIVE_RUNTIME_HTTP_SERVER_H_
 
@@ -26,10 +28,20 @@
 #include <string>
 
 #include "core/base/result.h"
+#include "core/time/prng.h"
 #include "native/runtime/http_request_parser.h"
 #include "native/runtime/router.h"
 
 namespace sluice::native {
+
+// RequestObserver: told of every answered request (metrics, logs, spans).
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  // on_response: `route` is the matched pattern ("unmatched" for none).
+  virtual void on_response(const HttpRequest& request, std::string_view route, const HttpResponse& response,
+                           std::chrono::steady_clock::duration elapsed) = 0;
+};
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
@@ -38,6 +50,7 @@ struct HttpServerOptions {
   std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(10);
   std::chrono::steady_clock::duration idle_timeout = std::chrono::seconds(60);
   std::size_t max_connections = 1024;
+  RequestObserver* observer = nullptr;  // outlives the server
 };
 
 class HttpConnection;
@@ -58,6 +71,15 @@ class HttpServer {
 
  private:
   friend class HttpConnection;
+
+  // RequestObserver: told of every answered request (metrics, logs, spans).
+  class RequestObserver {
+   public:
+    virtual ~RequestObserver() = default;
+    // on_response: `route` is the matched pattern ("unmatched" for none).
+    virtual void on_response(const HttpRequest& request, std::string_view route, const HttpResponse& response,
+                             std::chrono::steady_clock::duration elapsed) = 0;
+  };
   HttpServer(asio::io_context& io, const Router& router, HttpServerOptions options);
 
   void accept();
@@ -69,6 +91,7 @@ class HttpServer {
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::set<std::shared_ptr<HttpConnection>> connections_;
+  time::Prng trace_ids_;  // span and trace ids, seeded from the system at start
   bool shutting_down_ = false;
   std::function<void()> on_drained_;
 };

@@ -1,0 +1,104 @@
+#include "native/runtime/metrics.h"
+
+#include <dirent.h>
+#include <prometheus/text_serializer.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace sluice::native {
+namespace {
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages_total = 0;
+  long pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+double open_fds() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return 0;
+  int count = 0;
+  while (readdir(dir) != nullptr) ++count;
+  closedir(dir);
+  return count - 3;  // ".", ".." and the directory's own descriptor
+}
+
+}  // namespace
+
+const prometheus::Histogram::BucketBoundaries& Metrics::red_buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = {0.01, 0.05, 0.1, 0.5, 1, 5};
+  return buckets;
+}
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      durations_(prometheus::BuildHistogram()
+                     .Name("http_request_duration_seconds")
+                     .Help("Duration of HTTP requests in seconds")
+                     .Register(*registry_)),
+      requests_(
+          prometheus::BuildCounter().Name("http_requests_total").Help("HTTP requests answered").Register(*registry_)),
+      errors_(prometheus::BuildCounter()
+                  .Name("http_request_errors_total")
+                  .Help("HTTP requests answered with a 5xx status")
+                  .Register(*registry_)),
+      cpu_seconds_(prometheus::BuildCounter()
+                       .Name("process_cpu_seconds_total")
+                       .Help("Total user and system CPU time spent in seconds")
+                       .Register(*registry_)
+                       .Add({})),
+      resident_bytes_(prometheus::BuildGauge()
+                          .Name("process_resident_memory_bytes")
+                          .Help("Resident memory size in bytes")
+                          .Register(*registry_)
+                          .Add({})),
+      open_fds_(prometheus::BuildGauge()
+                    .Name("process_open_fds")
+                    .Help("Number of open file descriptors")
+                    .Register(*registry_)
+                    .Add({})),
+      start_time_(prometheus::BuildGauge()
+                      .Name("process_start_time_seconds")
+                      .Help("Start time of the process since unix epoch in seconds")
+                      .Register(*registry_)
+                      .Add({})) {
+  start_time_.Set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void Metrics::record_http(std::string_view method, std::string_view route, int status, std::string_view target_service,
+                          std::chrono::steady_clock::duration elapsed) {
+  const prometheus::Labels labels = {{"method", std::string(method)},
+                                     {"route", std::string(route)},
+                                     {"status", std::to_string(status)},
+                                     {"target_service", std::string(target_service)}};
+  durations_.Add(labels, red_buckets()).Observe(std::chrono::duration<double>(elapsed).count());
+  requests_.Add(labels).Increment();
+  if (status >= 500) errors_.Add(labels).Increment();
+}
+
+std::string Metrics::exposition() {
+  // A counter only goes up: add what was spent since the last scrape.
+  const double cpu = process_cpu_seconds();
+  if (cpu > cpu_seconds_counted_) cpu_seconds_.Increment(cpu - cpu_seconds_counted_);
+  cpu_seconds_counted_ = std::max(cpu, cpu_seconds_counted_);
+  resident_bytes_.Set(resident_bytes());
+  open_fds_.Set(open_fds());
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace sluice::native

@@ -1,0 +1,54 @@
+// metrics.h: Metrics, a service's Prometheus metrics (prometheus-cpp) in the text
+// exposition format for GET /metrics: the RED histogram
+// http_request_duration_seconds{method, route, status, target_service} with the
+// article's buckets (0.01, 0.05, 0.1, 0.5, 1, 5), http_requests_total and
+// http_request_errors_total (5xx) with the same labels, and process metrics
+// (process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds,
+// process_start_time_seconds).
+#ifndef SLUICE_NATIVE_RUNTIME_METRICS_H_
+#define SLUICE_NATIVE_RUNTIME_METRICS_H_
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace sluice::native {
+
+class Metrics {
+ public:
+  static const prometheus::Histogram::BucketBoundaries& red_buckets();
+
+  Metrics();
+
+  // record_http: one answered request. target_service is the service that answered
+  // (this one, on the server side; the callee, on the client side).
+  void record_http(std::string_view method, std::string_view route, int status, std::string_view target_service,
+                   std::chrono::steady_clock::duration elapsed);
+
+  // registry: for other components' own families (breakers, pools, queues).
+  prometheus::Registry& registry() { return *registry_; }
+
+  // exposition: every metric, in the text format, process metrics read now.
+  std::string exposition();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Counter& cpu_seconds_;
+  double cpu_seconds_counted_ = 0;
+  prometheus::Gauge& resident_bytes_;
+  prometheus::Gauge& open_fds_;
+  prometheus::Gauge& start_time_;
+};
+
+}  // namespace sluice::native
+
+#endif  // SLUICE_NATIVE_RUNTIME_METRICS_H_
