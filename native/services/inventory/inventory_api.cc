@@ -1,0 +1,196 @@
+#include "native/services/inventory/inventory_api.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <mutex>
+
+namespace sluice::native {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse from_status(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+      return HttpResponse::error(400, status.reason().empty() ? "InvalidRequest" : status.reason(), status.message());
+    case StatusCode::kFailedPrecondition:
+      return HttpResponse::error(409, status.reason().empty() ? "Conflict" : status.reason(), status.message());
+    default:
+      return HttpResponse::error(503, "Unavailable", status.message());
+  }
+}
+
+// saga_key: the barrier key in the Idempotency-Key header, which must name `operation`.
+Result<saga::ParsedIdempotencyKey> saga_key(const HttpRequest& request, saga::Operation operation) {
+  const std::optional<std::string_view> header = request.header("idempotency-key");
+  if (!header) return Status::invalid_argument("an Idempotency-Key header is required", "MissingIdempotencyKey");
+  Result<saga::ParsedIdempotencyKey> key = saga::parse_idempotency_key(*header);
+  if (!key.ok()) return Status::invalid_argument(key.status().message(), "InvalidIdempotencyKey");
+  if (key->operation != operation) {
+    return Status::invalid_argument("the Idempotency-Key names the wrong operation for this endpoint",
+                                    "InvalidIdempotencyKey");
+  }
+  return key;
+}
+
+Result<std::vector<StockItem>> read_items(const json& body) {
+  if (!body.is_object() || !body.contains("items") || !body["items"].is_array() || body["items"].empty()) {
+    return Status::invalid_argument("body must be {\"items\": [{\"productId\": ..., \"quantity\": ...}, ...]}",
+                                    "InvalidRequest");
+  }
+  std::vector<StockItem> items;
+  for (const json& item : body["items"]) {
+    if (!item.is_object() || !item.contains("productId") || !item["productId"].is_string() ||
+        !item.contains("quantity") || !item["quantity"].is_number_integer() ||
+        item["quantity"].get<std::int64_t>() <= 0 || item["quantity"].get<std::int64_t>() > 1'000'000) {
+      return Status::invalid_argument("each item needs a productId and a quantity from 1 to 1000000", "InvalidRequest");
+    }
+    items.push_back(
+        {item["productId"].get<std::string>(), static_cast<std::int32_t>(item["quantity"].get<std::int64_t>())});
+  }
+  return items;
+}
+
+std::string rfc3339_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// WatchReactor: one WatchStock call. Updates queue up and are written one at a time;
+// the store's listener may fire on any thread.
+class WatchReactor final : public grpc::ServerWriteReactor<inventory::StockUpdate> {
+ public:
+  WatchReactor(StockStore& store, std::string product_id, std::int32_t quantity)
+      : store_(store), product_id_(std::move(product_id)) {
+    enqueue(quantity);
+    listener_ = store_.subscribe([this](const std::string& product, std::int32_t now) {
+      if (product == product_id_) enqueue(now);
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    writing_ = false;
+    if (!ok) return finish_locked(grpc::Status::CANCELLED);
+    pending_.pop_front();
+    write_locked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    finish_locked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    store_.unsubscribe(listener_);
+    delete this;
+  }
+
+ private:
+  void enqueue(std::int32_t quantity) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (finished_) return;
+    inventory::StockUpdate update;
+    update.set_product_id(product_id_);
+    update.set_quantity(quantity);
+    update.set_timestamp(rfc3339_now());
+    pending_.push_back(std::move(update));
+    write_locked();
+  }
+
+  void write_locked() {
+    if (writing_ || finished_ || pending_.empty()) return;
+    writing_ = true;
+    StartWrite(&pending_.front());
+  }
+
+  void finish_locked(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  StockStore& store_;
+  std::string product_id_;
+  std::uint64_t listener_ = 0;
+  std::mutex mutex_;
+  std::deque<inventory::StockUpdate> pending_;  // front: being written
+  bool writing_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+Status add_inventory_routes(Router& router, StockStore& store) {
+  Status s = router.add(
+      "GET", "/api/inventory/:productId", [&store](const HttpRequest&, const PathParams& params, Responder reply) {
+        Result<std::int32_t> quantity = store.quantity(params.at("productId"));
+        if (!quantity.ok()) return reply(from_status(quantity.status()));
+        reply(HttpResponse::json(200, {{"productId", params.at("productId")}, {"quantity", *quantity}}));
+      });
+  if (!s.ok()) return s;
+  s = router.add(
+      "GET", "/api/stock/:productId", [&store](const HttpRequest&, const PathParams& params, Responder reply) {
+        Result<std::int32_t> quantity = store.quantity(params.at("productId"));
+        if (!quantity.ok()) return reply(from_status(quantity.status()));
+        reply(HttpResponse::json(
+            200, {{"productId", params.at("productId")}, {"quantity", *quantity}, {"in_stock", *quantity > 0}}));
+      });
+  if (!s.ok()) return s;
+  s = router.add(
+      "POST", "/api/inventory/reserve", [&store](const HttpRequest& request, const PathParams&, Responder reply) {
+        Result<saga::ParsedIdempotencyKey> key = saga_key(request, saga::Operation::kAction);
+        if (!key.ok()) return reply(from_status(key.status()));
+        Result<json> body = parse_json_body(request);
+        if (!body.ok()) return reply(HttpResponse::error(400, "MalformedJson", body.status().message()));
+        Result<std::vector<StockItem>> items = read_items(*body);
+        if (!items.ok()) return reply(from_status(items.status()));
+        Result<ReserveOutcome> outcome = store.reserve({key->saga_id, key->step}, *items);
+        if (!outcome.ok()) return reply(from_status(outcome.status()));
+        if (outcome->barrier == saga::BarrierOutcome::kHanging) {
+          return reply(HttpResponse::error(409, "AlreadyCompensated", "this reservation was already released"));
+        }
+        reply(HttpResponse::json(200, {{"reservationId", outcome->reservation_id},
+                                       {"outcome", saga::barrier_outcome_name(outcome->barrier)}}));
+      });
+  if (!s.ok()) return s;
+  return router.add("POST", "/api/inventory/release",
+                    [&store](const HttpRequest& request, const PathParams&, Responder reply) {
+                      Result<saga::ParsedIdempotencyKey> key = saga_key(request, saga::Operation::kCompensation);
+                      if (!key.ok()) return reply(from_status(key.status()));
+                      Result<ReserveOutcome> outcome = store.release({key->saga_id, key->step});
+                      if (!outcome.ok()) return reply(from_status(outcome.status()));
+                      reply(HttpResponse::json(200, {{"outcome", saga::barrier_outcome_name(outcome->barrier)}}));
+                    });
+}
+
+grpc::ServerUnaryReactor* InventoryGrpcService::CheckStock(grpc::CallbackServerContext* context,
+                                                           const inventory::StockRequest* request,
+                                                           inventory::StockResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Result<std::int32_t> quantity = store_.quantity(request->product_id());
+  if (!quantity.ok()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, quantity.status().message()));
+    return reactor;
+  }
+  response->set_product_id(request->product_id());
+  response->set_quantity(*quantity);
+  response->set_in_stock(*quantity > 0);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerWriteReactor<inventory::StockUpdate>* InventoryGrpcService::WatchStock(
+    grpc::CallbackServerContext*, const inventory::StockRequest* request) {
+  Result<std::int32_t> quantity = store_.quantity(request->product_id());
+  return new WatchReactor(store_, request->product_id(), quantity.ok() ? *quantity : 0);
+}
+
+}  // namespace sluice::native

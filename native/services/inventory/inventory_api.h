@@ -1,0 +1,41 @@
+// inventory_api.h: the inventory service's two faces over one StockStore.
+//
+// REST (add_inventory_routes), as the article's clients call it:
+//   GET  /api/inventory/:productId  {"productId", "quantity"}  (0 for an unknown product)
+//   GET  /api/stock/:productId      {"productId", "quantity", "in_stock"}
+//   POST /api/inventory/reserve     {"items": [{"productId", "quantity"}]}  -> {"reservationId"}
+//   POST /api/inventory/release     {}
+//   The last two need an Idempotency-Key header as the saga runner makes them
+//   ("<saga id>:<step>:action|compensation"); a repeat does nothing twice.
+//
+// gRPC (InventoryGrpcService), the article's inventory.InventoryService:
+//   CheckStock  unary
+//   WatchStock  the current quantity, then an update per change, until the client
+//               cancels (or the server shuts down).
+#ifndef SLUICE_NATIVE_SERVICES_INVENTORY_INVENTORY_API_H_
+#define SLUICE_NATIVE_SERVICES_INVENTORY_INVENTORY_API_H_
+
+#include "native/proto/inventory.grpc.pb.h"
+#include "native/runtime/router.h"
+#include "native/services/inventory/stock_store.h"
+
+namespace sluice::native {
+
+Status add_inventory_routes(Router& router, StockStore& store);
+
+class InventoryGrpcService final : public inventory::InventoryService::CallbackService {
+ public:
+  explicit InventoryGrpcService(StockStore& store) : store_(store) {}
+
+  grpc::ServerUnaryReactor* CheckStock(grpc::CallbackServerContext* context, const inventory::StockRequest* request,
+                                       inventory::StockResponse* response) override;
+  grpc::ServerWriteReactor<inventory::StockUpdate>* WatchStock(grpc::CallbackServerContext* context,
+                                                               const inventory::StockRequest* request) override;
+
+ private:
+  StockStore& store_;
+};
+
+}  // namespace sluice::native
+
+#endif  // SLUICE_NATIVE_SERVICES_INVENTORY_INVENTORY_API_H_
