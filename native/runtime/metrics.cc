@@ -55,6 +55,22 @@ Metrics::Metrics()
                   .Name("http_request_errors_total")
                   .Help("HTTP requests answered with a 5xx status")
                   .Register(*registry_)),
+      grpc_server_handled_(prometheus::BuildCounter()
+                               .Name("grpc_server_handled_total")
+                               .Help("RPCs completed on the server, by status code")
+                               .Register(*registry_)),
+      grpc_server_seconds_(prometheus::BuildHistogram()
+                               .Name("grpc_server_handling_seconds")
+                               .Help("Time to handle an RPC on the server in seconds")
+                               .Register(*registry_)),
+      grpc_client_handled_(prometheus::BuildCounter()
+                               .Name("grpc_client_handled_total")
+                               .Help("RPCs completed by the client, by status code")
+                               .Register(*registry_)),
+      grpc_client_seconds_(prometheus::BuildHistogram()
+                               .Name("grpc_client_handling_seconds")
+                               .Help("Time from the start of an RPC to its status, on the client, in seconds")
+                               .Register(*registry_)),
       cpu_seconds_(prometheus::BuildCounter()
                        .Name("process_cpu_seconds_total")
                        .Help("Total user and system CPU time spent in seconds")
@@ -87,6 +103,16 @@ void Metrics::record_http(std::string_view method, std::string_view route, int s
   durations_.Add(labels, red_buckets()).Observe(std::chrono::duration<double>(elapsed).count());
   requests_.Add(labels).Increment();
   if (status >= 500) errors_.Add(labels).Increment();
+}
+
+void Metrics::record_grpc(Side side, std::string_view service, std::string_view method, std::string_view code,
+                          std::chrono::steady_clock::duration elapsed) {
+  const prometheus::Labels labels = {
+      {"grpc_service", std::string(service)}, {"grpc_method", std::string(method)}, {"grpc_code", std::string(code)}};
+  auto& handled = side == Side::kServer ? grpc_server_handled_ : grpc_client_handled_;
+  auto& seconds = side == Side::kServer ? grpc_server_seconds_ : grpc_client_seconds_;
+  handled.Add(labels).Increment();
+  seconds.Add(labels, red_buckets()).Observe(std::chrono::duration<double>(elapsed).count());
 }
 
 std::string Metrics::exposition() {

@@ -31,6 +31,13 @@ class Metrics {
   void record_http(std::string_view method, std::string_view route, int status, std::string_view target_service,
                    std::chrono::steady_clock::duration elapsed);
 
+  // record_grpc: one finished RPC, on the server or the client side, as
+  // grpc_{server,client}_handled_total{grpc_service, grpc_method, grpc_code} and
+  // grpc_{server,client}_handling_seconds with the same buckets as HTTP.
+  enum class Side { kServer, kClient };
+  void record_grpc(Side side, std::string_view service, std::string_view method, std::string_view code,
+                   std::chrono::steady_clock::duration elapsed);
+
   // registry: for other components' own families (breakers, pools, queues).
   prometheus::Registry& registry() { return *registry_; }
 
@@ -42,6 +49,10 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Counter>& grpc_server_handled_;
+  prometheus::Family<prometheus::Histogram>& grpc_server_seconds_;
+  prometheus::Family<prometheus::Counter>& grpc_client_handled_;
+  prometheus::Family<prometheus::Histogram>& grpc_client_seconds_;
   prometheus::Counter& cpu_seconds_;
   double cpu_seconds_counted_ = 0;
   prometheus::Gauge& resident_bytes_;

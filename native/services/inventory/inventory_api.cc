@@ -67,8 +67,11 @@ std::string rfc3339_now() {
 // the store's listener may fire on any thread.
 class WatchReactor final : public grpc::ServerWriteReactor<inventory::StockUpdate> {
  public:
-  WatchReactor(StockStore& store, std::string product_id, std::int32_t quantity)
-      : store_(store), product_id_(std::move(product_id)) {
+  // Reports the call's end to `report` (if any) under `trace`.
+  using Report = std::function<void(grpc::StatusCode)>;
+
+  WatchReactor(StockStore& store, std::string product_id, std::int32_t quantity, Report report)
+      : store_(store), product_id_(std::move(product_id)), report_(std::move(report)) {
     enqueue(quantity);
     listener_ = store_.subscribe([this](const std::string& product, std::int32_t now) {
       if (product == product_id_) enqueue(now);
@@ -90,6 +93,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<inventory::StockUpdat
 
   void OnDone() override {
     store_.unsubscribe(listener_);
+    if (report_) report_(final_code_);
     delete this;
   }
 
@@ -114,11 +118,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<inventory::StockUpdat
   void finish_locked(grpc::Status status) {
     if (finished_) return;
     finished_ = true;
+    final_code_ = status.error_code();
     Finish(std::move(status));
   }
 
   StockStore& store_;
   std::string product_id_;
+  Report report_;
+  grpc::StatusCode final_code_ = grpc::StatusCode::OK;
   std::uint64_t listener_ = 0;
   std::mutex mutex_;
   std::deque<inventory::StockUpdate> pending_;  // front: being written
@@ -174,23 +181,38 @@ Status add_inventory_routes(Router& router, StockStore& store) {
 grpc::ServerUnaryReactor* InventoryGrpcService::CheckStock(grpc::CallbackServerContext* context,
                                                            const inventory::StockRequest* request,
                                                            inventory::StockResponse* response) {
+  const auto started = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = [&](const grpc::Status& status) {
+    if (observability_.report != nullptr && observability_.ids != nullptr) {
+      observability_.report->on_finished("CheckStock", server_trace(*context, *observability_.ids), status.error_code(),
+                                         started);
+    }
+    reactor->Finish(status);
+  };
   Result<std::int32_t> quantity = store_.quantity(request->product_id());
   if (!quantity.ok()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, quantity.status().message()));
+    finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, quantity.status().message()));
     return reactor;
   }
   response->set_product_id(request->product_id());
   response->set_quantity(*quantity);
   response->set_in_stock(*quantity > 0);
-  reactor->Finish(grpc::Status::OK);
+  finish(grpc::Status::OK);
   return reactor;
 }
 
 grpc::ServerWriteReactor<inventory::StockUpdate>* InventoryGrpcService::WatchStock(
-    grpc::CallbackServerContext*, const inventory::StockRequest* request) {
+    grpc::CallbackServerContext* context, const inventory::StockRequest* request) {
+  WatchReactor::Report report;
+  if (observability_.report != nullptr && observability_.ids != nullptr) {
+    report = [report = observability_.report, trace = server_trace(*context, *observability_.ids),
+              started = std::chrono::steady_clock::now()](grpc::StatusCode code) {
+      report->on_finished("WatchStock", trace, code, started);
+    };
+  }
   Result<std::int32_t> quantity = store_.quantity(request->product_id());
-  return new WatchReactor(store_, request->product_id(), quantity.ok() ? *quantity : 0);
+  return new WatchReactor(store_, request->product_id(), quantity.ok() ? *quantity : 0, std::move(report));
 }
 
 }  // namespace sluice::native

@@ -16,6 +16,7 @@
 #define SLUICE_NATIVE_SERVICES_INVENTORY_INVENTORY_API_H_
 
 #include "native/proto/inventory.grpc.pb.h"
+#include "native/runtime/grpc_support.h"
 #include "native/runtime/router.h"
 #include "native/services/inventory/stock_store.h"
 
@@ -23,9 +24,18 @@ namespace sluice::native {
 
 Status add_inventory_routes(Router& router, StockStore& store);
 
+// GrpcServiceObservability: optional; when given, every RPC continues the caller's
+// trace and is logged, traced and counted.
+struct GrpcServiceObservability {
+  GrpcObservability* report = nullptr;
+  TraceIds* ids = nullptr;
+};
+
 class InventoryGrpcService final : public inventory::InventoryService::CallbackService {
  public:
-  explicit InventoryGrpcService(StockStore& store) : store_(store) {}
+  using Observability = GrpcServiceObservability;
+  explicit InventoryGrpcService(StockStore& store, Observability observability = {})
+      : store_(store), observability_(observability) {}
 
   grpc::ServerUnaryReactor* CheckStock(grpc::CallbackServerContext* context, const inventory::StockRequest* request,
                                        inventory::StockResponse* response) override;
@@ -34,6 +44,7 @@ class InventoryGrpcService final : public inventory::InventoryService::CallbackS
 
  private:
   StockStore& store_;
+  Observability observability_;
 };
 
 }  // namespace sluice::native

@@ -8,10 +8,12 @@
 #include <asio.hpp>
 #include <chrono>
 #include <iostream>
+#include <random>
 #include <string>
 #include <thread>
 
 #include "native/cli/cli.h"
+#include "native/runtime/grpc_support.h"
 #include "native/runtime/http_observability.h"
 #include "native/runtime/http_server.h"
 #include "native/services/inventory/inventory_api.h"
@@ -69,7 +71,10 @@ int main(int argc, char** argv) {
       {.address = absl::GetFlag(FLAGS_bind), .port = static_cast<std::uint16_t>(port), .observer = &observability});
   if (!http.ok()) return fail(http.status().message() + " (change it with --port)");
 
-  sluice::native::InventoryGrpcService grpc_service(stock);
+  sluice::native::TraceIds trace_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^
+                                     std::random_device()());
+  sluice::native::GrpcObservability grpc_observability("inventory.InventoryService", metrics, log);
+  sluice::native::InventoryGrpcService grpc_service(stock, {.report = &grpc_observability, .ids = &trace_ids});
   grpc::ServerBuilder builder;
   int bound_grpc_port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_bind) + ":" + std::to_string(grpc_port),
