@@ -1,5 +1,7 @@
 #include "native/runtime/http_message.h"
 
+#include <utility>
+
 #include "core/config/parse_json.h"
 
 namespace sluice::native {
@@ -71,6 +73,35 @@ std::string serialize_response(const HttpResponse& response, bool keep_alive) {
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
   out += response.body;
+  return out;
+}
+
+bool ResponseStream::send(std::string data) {
+  if (closed_) return false;
+  queued_.push_back(std::move(data));
+  if (wake_) wake_();
+  return true;
+}
+
+void ResponseStream::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (wake_) wake_();
+  if (on_closed_) std::exchange(on_closed_, nullptr)();
+}
+
+void ResponseStream::mark_closed() {
+  if (closed_) return;
+  closed_ = true;
+  queued_.clear();
+  if (on_closed_) std::exchange(on_closed_, nullptr)();
+}
+
+std::string serialize_stream_head(const HttpResponse& response) {
+  std::string out =
+      "HTTP/1.1 " + std::to_string(response.status) + " " + std::string(reason_phrase(response.status)) + "\r\n";
+  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+  out += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
   return out;
 }
 

@@ -4,6 +4,9 @@
 #ifndef SLUICE_NATIVE_RUNTIME_HTTP_MESSAGE_H_
 #define SLUICE_NATIVE_RUNTIME_HTTP_MESSAGE_H_
 
+#include <deque>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,11 +39,38 @@ struct HttpRequest {
   std::optional<std::string_view> header(std::string_view name) const;
 };
 
+// ResponseStream: the body of a response that is written as it is produced (Server-Sent
+// Events), in chunks, until either side ends it. Used on the server's thread.
+class ResponseStream {
+ public:
+  // send: queues one chunk; false (and nothing queued) once the stream has ended.
+  bool send(std::string data);
+  // close: ends the stream after what is queued; the connection closes with it.
+  void close();
+  bool closed() const { return closed_; }
+  // on_closed: runs once when the stream ends, whoever ended it.
+  void on_closed(std::function<void()> callback) { on_closed_ = std::move(callback); }
+
+  // For the server: chunks waiting to be written, and how to wake the writer.
+  std::deque<std::string>& queued() { return queued_; }
+  void set_wake(std::function<void()> wake) { wake_ = std::move(wake); }
+  void mark_closed();
+
+ private:
+  std::deque<std::string> queued_;
+  std::function<void()> wake_;
+  std::function<void()> on_closed_;
+  bool closed_ = false;
+};
+
 struct HttpResponse {
   int status = 200;
   HttpHeaders headers;  // Content-Length and Connection are added when written
   std::string body;
   bool close = false;  // close the connection after this response
+  // stream: when set, the body is this stream's chunks (Transfer-Encoding: chunked)
+  // instead of `body`, and the connection ends with the stream.
+  std::shared_ptr<ResponseStream> stream;
 
   static HttpResponse json(int status, const nlohmann::json& body);
   // error: {"error": {"code": code, "message": message}}.
@@ -52,6 +82,9 @@ std::string_view reason_phrase(int status);
 
 // serialize_response: the response as bytes, with Content-Length and Connection.
 std::string serialize_response(const HttpResponse& response, bool keep_alive);
+
+// serialize_stream_head: the status line and headers of a streamed response.
+std::string serialize_stream_head(const HttpResponse& response);
 
 // parse_json_body: the request's body as JSON, or the 400 reply that says why not.
 Result<nlohmann::json> parse_json_body(const HttpRequest& request);

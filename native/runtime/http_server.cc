@@ -1,6 +1,7 @@
 #include "native/runtime/http_server.h"
 
 #include <array>
+#include <cstdio>
 #include <deque>
 #include <optional>
 #include <random>
@@ -33,12 +34,17 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // drain: the server is shutting down; close now if idle, else after what is in flight.
   void drain() {
     draining_ = true;
+    if (stream_) stream_->close();  // a stream would never end by itself
     if (slots_.empty() && !parser_.in_request()) close();
   }
 
   void close() {
     if (closed_) return;
     closed_ = true;
+    if (stream_) {
+      stream_->set_wake(nullptr);
+      stream_->mark_closed();  // the client went away, or the stream ended
+    }
     asio::error_code ignored;
     timer_.cancel(ignored);
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -64,7 +70,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     if (error) {
       // The client is gone or half-closed: answer nothing more, close once written.
       stop_reading_ = true;
-      if (slots_.empty()) close();
+      if (slots_.empty() || stream_) close();
       return;
     }
     std::vector<HttpRequest> ready;
@@ -123,6 +129,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       return;
     }
     Slot& slot = slots_.front();
+    if (slot.response->stream) return start_stream(slot.response->stream, serialize_stream_head(*slot.response));
     const bool keep_alive = slot.keep_alive && !slot.response->close && !draining_;
     out_ = serialize_response(*slot.response, keep_alive);
     writing_ = true;
@@ -135,6 +142,46 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       const bool nothing_more = self->stop_reading_ || (self->draining_ && !self->parser_.in_request());
       if (nothing_more && self->slots_.empty()) return self->close();
       self->write();
+    });
+  }
+
+  // start_stream: the front response streams: its head, then its chunks as they come,
+  // then the connection ends.
+  void start_stream(std::shared_ptr<ResponseStream> stream, std::string head) {
+    stream_ = std::move(stream);
+    std::weak_ptr<HttpConnection> weak = weak_from_this();
+    stream_->set_wake([weak] {
+      if (auto self = weak.lock()) self->write_stream();
+    });
+    out_ = std::move(head);
+    writing_ = true;
+    auto self = shared_from_this();
+    asio::async_write(socket_, asio::buffer(out_), [self](const asio::error_code& error, std::size_t) {
+      self->writing_ = false;
+      if (error) return self->close();
+      self->write_stream();
+    });
+  }
+
+  void write_stream() {
+    if (writing_ || closed_ || !stream_) return;
+    if (stream_->queued().empty()) {
+      if (!stream_->closed()) return;
+      out_ = "0\r\n\r\n";  // the last chunk
+    } else {
+      std::string& data = stream_->queued().front();
+      char size[20];
+      std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
+      out_ = size + data + "\r\n";
+      stream_->queued().pop_front();
+    }
+    const bool last = out_ == "0\r\n\r\n";
+    writing_ = true;
+    auto self = shared_from_this();
+    asio::async_write(socket_, asio::buffer(out_), [self, last](const asio::error_code& error, std::size_t) {
+      self->writing_ = false;
+      if (error || last) return self->close();
+      self->write_stream();
     });
   }
 
@@ -175,6 +222,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::deque<Slot> slots_;
   std::size_t first_slot_ = 0;  // the index of slots_.front() among all requests
   std::string out_;
+  std::shared_ptr<ResponseStream> stream_;  // set once the front response streams
   std::optional<std::chrono::steady_clock::time_point> request_started_;
   bool writing_ = false;
   bool stop_reading_ = false;

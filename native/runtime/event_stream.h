@@ -1,0 +1,57 @@
+// event_stream.h: EventHub, a service's events (the design's one event model) as a
+// Server-Sent Events stream at GET /events, so a browser can watch a live service:
+//
+//   EventHub hub;
+//   CircuitBreaker breaker("payment", config, scheduler, &hub);  // the hub is an EventSink
+//   add_events_route(router, hub);
+//   // curl -N http://127.0.0.1:3000/events
+//   //   id: 7
+//   //   data: {"what":"breaker.state_changed","where":"payment",...}
+//
+// The last `replay` events are kept: a client that reconnects with Last-Event-ID gets
+// the ones it missed first. Used on the server's thread, as core components are.
+#ifndef SLUICE_NATIVE_RUNTIME_EVENT_STREAM_H_
+#define SLUICE_NATIVE_RUNTIME_EVENT_STREAM_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/observe/event.h"
+#include "native/runtime/router.h"
+
+namespace sluice::native {
+
+class EventHub final : public observe::EventSink {
+ public:
+  explicit EventHub(std::size_t replay = 1024) : replay_(replay) {}
+
+  void on_event(const observe::Event& event) override;
+
+  // attach: `stream` gets the kept events after `last_event_id` (if given), then every
+  // new one until it closes.
+  void attach(const std::shared_ptr<ResponseStream>& stream, std::optional<std::uint64_t> last_event_id);
+
+  std::size_t subscribers();
+
+ private:
+  struct Frame {
+    std::uint64_t id;
+    std::string text;
+  };
+
+  std::size_t replay_;
+  std::uint64_t next_id_ = 1;
+  std::deque<Frame> recent_;
+  std::vector<std::weak_ptr<ResponseStream>> subscribers_;
+};
+
+// add_events_route: GET /events, text/event-stream.
+Status add_events_route(Router& router, EventHub& hub);
+
+}  // namespace sluice::native
+
+#endif  // SLUICE_NATIVE_RUNTIME_EVENT_STREAM_H_
