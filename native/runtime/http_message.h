@@ -30,6 +30,7 @@ struct HttpRequest {
   HttpHeaders headers;
   std::string body;  // de-chunked
   bool keep_alive = true;
+  std::string remote_address;  // the peer's IP address
   // trace: the server span's context, continuing the caller's traceparent (or a new
   // trace); calls made while handling the request go out as child_of(trace).
   observe::TraceContext trace;

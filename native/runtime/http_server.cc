@@ -19,6 +19,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()), parser_(server.options_.limits) {}
 
   void start() {
+    asio::error_code error;
+    const tcp::endpoint peer = socket_.remote_endpoint(error);
+    if (!error) remote_address_ = peer.address().to_string();
     arm_timer();
     read();
   }
@@ -97,6 +100,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       request.parent_span_id = incoming.span_id_hex();
     }
     request.trace = observe::child_of(incoming, server_.trace_ids_);
+    request.remote_address = remote_address_;
     Router::Match match = server_.router_.match(request.method, request.path);
     auto shared_request = std::make_shared<const HttpRequest>(std::move(request));
     const auto started = std::chrono::steady_clock::now();
@@ -114,7 +118,22 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       self->answer(index, std::move(response));
     };
     if (match.handler == nullptr) return respond(std::move(match.error));
-    (*match.handler)(*shared_request, match.params, std::move(respond));
+    FaultDecision fault;
+    if (server_.options_.faults != nullptr) {
+      fault = server_.options_.faults->decide(server_.router_.route_of(shared_request->method, shared_request->path));
+    }
+    if (fault.delay.count() == 0) {
+      if (fault.error) return respond(std::move(*fault.error));
+      return (*match.handler)(*shared_request, match.params, std::move(respond));
+    }
+    // Injected latency: the request waits, then fails or goes on to its handler.
+    auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), fault.delay);
+    const Handler* handler = match.handler;
+    timer->async_wait([timer, handler, shared_request, params = std::move(match.params), respond = std::move(respond),
+                       error = std::move(fault.error)](const asio::error_code&) mutable {
+      if (error) return respond(std::move(*error));
+      (*handler)(*shared_request, params, std::move(respond));
+    });
   }
 
   void answer(std::size_t index, HttpResponse response) {
@@ -223,6 +242,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::size_t first_slot_ = 0;  // the index of slots_.front() among all requests
   std::string out_;
   std::shared_ptr<ResponseStream> stream_;  // set once the front response streams
+  std::string remote_address_;
   std::optional<std::chrono::steady_clock::time_point> request_started_;
   bool writing_ = false;
   bool stop_reading_ = false;

@@ -29,6 +29,7 @@
 
 #include "core/base/result.h"
 #include "core/time/prng.h"
+#include "native/runtime/fault_injection.h"
 #include "native/runtime/http_request_parser.h"
 #include "native/runtime/router.h"
 
@@ -51,6 +52,7 @@ struct HttpServerOptions {
   std::chrono::steady_clock::duration idle_timeout = std::chrono::seconds(60);
   std::size_t max_connections = 1024;
   RequestObserver* observer = nullptr;  // outlives the server
+  FaultInjector* faults = nullptr;      // outlives the server; see fault_injection.h
 };
 
 class HttpConnection;

@@ -106,6 +106,13 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   return result;
 }
 
+bool Router::has_route(std::string_view pattern) const {
+  for (const Route& route : routes_) {
+    if (route.pattern == pattern) return true;
+  }
+  return false;
+}
+
 std::string Router::route_of(std::string_view method, std::string_view path) const {
   const std::vector<std::string_view> segments = split_path(path);
   bool bad_encoding = false;

@@ -39,6 +39,9 @@ class Router {
   };
   Match match(std::string_view method, std::string_view path) const;
 
+  // has_route: a route with this pattern exists (under any method).
+  bool has_route(std::string_view pattern) const;
+
   // route_of: the pattern that matches, for metrics labels ("/api/inventory/:productId").
   std::string route_of(std::string_view method, std::string_view path) const;
 

@@ -1,10 +1,12 @@
 // inventory: the article's inventory service. REST on --bind:--port (3000) and gRPC
 // inventory.InventoryService on --bind:--grpc_port (50051), stock in SQLite (in memory,
-// or <--data_dir>/inventory.db), JSON logs on stderr, /metrics, /healthz, /readyz.
+// or <--data_dir>/inventory.db), JSON logs on stderr, /metrics, /healthz, /readyz,
+// /events (stock changes as Server-Sent Events), and /admin/faults with --enable_admin.
 // SIGINT or SIGTERM: stop accepting, finish in-flight requests, exit 0.
 #include <absl/flags/flag.h>
 #include <grpcpp/grpcpp.h>
 
+#include <array>
 #include <asio.hpp>
 #include <chrono>
 #include <iostream>
@@ -13,6 +15,9 @@
 #include <thread>
 
 #include "native/cli/cli.h"
+#include "native/runtime/asio_scheduler.h"
+#include "native/runtime/event_stream.h"
+#include "native/runtime/fault_injection.h"
 #include "native/runtime/grpc_support.h"
 #include "native/runtime/http_observability.h"
 #include "native/runtime/http_server.h"
@@ -24,6 +29,7 @@ ABSL_FLAG(int, port, 3000, "REST port (0 picks a free one; the log says which)."
 ABSL_FLAG(int, grpc_port, 50051, "gRPC port (0 picks a free one).");
 ABSL_FLAG(std::string, data_dir, "", "Directory for inventory.db; empty keeps stock in memory.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
 
 namespace {
 
@@ -64,11 +70,28 @@ int main(int argc, char** argv) {
     return fail(s.message());
   }
   if (sluice::Status s = sluice::native::add_inventory_routes(router, stock); !s.ok()) return fail(s.message());
+  sluice::native::EventHub events;
+  if (sluice::Status s = sluice::native::add_events_route(router, events); !s.ok()) return fail(s.message());
+  sluice::native::FaultInjector faults(std::random_device{}());
+  const bool admin = absl::GetFlag(FLAGS_enable_admin);
+  if (admin) {
+    if (sluice::Status s = sluice::native::add_admin_routes(router, faults); !s.ok()) return fail(s.message());
+  }
 
   asio::io_context io;
-  auto http = sluice::native::HttpServer::start(
-      io, router,
-      {.address = absl::GetFlag(FLAGS_bind), .port = static_cast<std::uint16_t>(port), .observer = &observability});
+  sluice::native::AsioScheduler scheduler(io);
+  // Stock changes, from any thread, become events on the loop for GET /events.
+  stock.subscribe([&](const std::string& product, std::int32_t quantity) {
+    asio::post(io, [&events, &scheduler, product, quantity] {
+      const std::array<sluice::observe::Attribute, 1> attributes = {{{"quantity", std::int64_t{quantity}}}};
+      events.on_event({.what = "stock.changed", .where = product, .when = scheduler.now(), .attributes = attributes});
+    });
+  });
+  auto http = sluice::native::HttpServer::start(io, router,
+                                                {.address = absl::GetFlag(FLAGS_bind),
+                                                 .port = static_cast<std::uint16_t>(port),
+                                                 .observer = &observability,
+                                                 .faults = admin ? &faults : nullptr});
   if (!http.ok()) return fail(http.status().message() + " (change it with --port)");
 
   sluice::native::TraceIds trace_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^

@@ -11,7 +11,7 @@ grep -q -- '--grpc_port' <<<"$help" || fail "--help does not mention --grpc_port
 if "$inventory" --log_level=loud 2>"$log.err"; then fail "--log_level=loud was accepted"; fi
 grep -q 'got "loud"' "$log.err" || fail "no clear message for a bad log level"
 
-"$inventory" --port=0 --grpc_port=0 --data_dir="$TEST_TMPDIR" >"$log" 2>&1 &
+"$inventory" --port=0 --grpc_port=0 --data_dir="$TEST_TMPDIR" --enable_admin >"$log" 2>&1 &
 pid=$!
 port=""
 for _ in $(seq 100); do  # bounded wait for the "listening" log line, up to 10 s
@@ -38,6 +38,16 @@ response="$(request /metrics)"
 grep -q 'http_request_duration_seconds_bucket{method="GET",route="/api/inventory/:productId",status="200",target_service="inventory",le="0.01"}' <<<"$response" \
   || fail "no RED histogram in /metrics: $response"
 grep -q '"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"' "$log" || fail "the request's trace is not in the log"
+
+# With --enable_admin, a fault set on a route answers for it.
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+body='{"route": "/api/stock/:productId", "error_rate": 1}'
+printf 'POST /admin/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s' "${#body}" "$body" >&3
+cat <&3 >/dev/null
+exec 3<&-
+response="$(request /api/stock/SKU-123)"
+grep -q '^HTTP/1.1 503' <<<"$response" || fail "the injected fault did not answer: $response"
+grep -q 'InjectedFault' <<<"$response" || fail "no InjectedFault code: $response"
 
 kill -TERM "$pid"
 status=0
