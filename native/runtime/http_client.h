@@ -83,6 +83,7 @@ class HttpClient {
   std::size_t open_connections() const { return open_; }
   std::size_t idle_connections() const { return idle_.size(); }
   std::size_t pending_requests() const { return pending_.size(); }
+  PoolUse use() const { return {open_, idle_.size(), pending_.size()}; }
 
  private:
   friend class ClientConnection;

@@ -71,6 +71,18 @@ Metrics::Metrics()
                                .Name("grpc_client_handling_seconds")
                                .Help("Time from the start of an RPC to its status, on the client, in seconds")
                                .Register(*registry_)),
+      breaker_state_(prometheus::BuildGauge()
+                         .Name("circuit_breaker_state")
+                         .Help("1 for the state each circuit breaker is in, 0 for the others")
+                         .Register(*registry_)),
+      pool_connections_(prometheus::BuildGauge()
+                            .Name("http_client_pool_connections")
+                            .Help("Connections of an HTTP client pool, open and idle")
+                            .Register(*registry_)),
+      pool_pending_(prometheus::BuildGauge()
+                        .Name("http_client_pool_pending")
+                        .Help("Requests waiting for a connection of an HTTP client pool")
+                        .Register(*registry_)),
       cpu_seconds_(prometheus::BuildCounter()
                        .Name("process_cpu_seconds_total")
                        .Help("Total user and system CPU time spent in seconds")
@@ -115,7 +127,28 @@ void Metrics::record_grpc(Side side, std::string_view service, std::string_view 
   seconds.Add(labels, red_buckets()).Observe(std::chrono::duration<double>(elapsed).count());
 }
 
+void Metrics::watch(const resilience::CircuitBreaker& breaker) { breakers_.push_back(&breaker); }
+
+void Metrics::watch(std::string target_service, std::function<PoolUse()> pool) {
+  pools_.emplace_back(std::move(target_service), std::move(pool));
+}
+
 std::string Metrics::exposition() {
+  using resilience::BreakerState;
+  for (const resilience::CircuitBreaker* breaker : breakers_) {
+    const BreakerState now = breaker->state();
+    for (BreakerState state : {BreakerState::kClosed, BreakerState::kOpen, BreakerState::kHalfOpen,
+                               BreakerState::kDisabled, BreakerState::kMetricsOnly, BreakerState::kForcedOpen}) {
+      breaker_state_.Add({{"name", breaker->name()}, {"state", std::string(resilience::to_string(state))}})
+          .Set(state == now ? 1 : 0);
+    }
+  }
+  for (const auto& [target, pool] : pools_) {
+    const PoolUse use = pool();
+    pool_connections_.Add({{"target_service", target}, {"state", "open"}}).Set(static_cast<double>(use.open));
+    pool_connections_.Add({{"target_service", target}, {"state", "idle"}}).Set(static_cast<double>(use.idle));
+    pool_pending_.Add({{"target_service", target}}).Set(static_cast<double>(use.pending));
+  }
   // A counter only goes up: add what was spent since the last scrape.
   const double cpu = process_cpu_seconds();
   if (cpu > cpu_seconds_counted_) cpu_seconds_.Increment(cpu - cpu_seconds_counted_);

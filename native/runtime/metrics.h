@@ -14,11 +14,23 @@
 #include <prometheus/registry.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/resilience/circuit_breaker.h"
 
 namespace sluice::native {
+
+// PoolUse: a connection pool's numbers at one moment.
+struct PoolUse {
+  std::size_t open = 0;
+  std::size_t idle = 0;
+  std::size_t pending = 0;
+};
 
 class Metrics {
  public:
@@ -38,6 +50,13 @@ class Metrics {
   void record_grpc(Side side, std::string_view service, std::string_view method, std::string_view code,
                    std::chrono::steady_clock::duration elapsed);
 
+  // watch: report a breaker's state (circuit_breaker_state{name, state}, 1 for the
+  // current state) or a client pool's use (http_client_pool_connections{target_service,
+  // state="open|idle"}, http_client_pool_pending{target_service}) at every scrape.
+  // Each outlives the Metrics; scrapes happen on the thread that uses them.
+  void watch(const resilience::CircuitBreaker& breaker);
+  void watch(std::string target_service, std::function<PoolUse()> pool);
+
   // registry: for other components' own families (breakers, pools, queues).
   prometheus::Registry& registry() { return *registry_; }
 
@@ -53,6 +72,11 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& grpc_server_seconds_;
   prometheus::Family<prometheus::Counter>& grpc_client_handled_;
   prometheus::Family<prometheus::Histogram>& grpc_client_seconds_;
+  prometheus::Family<prometheus::Gauge>& breaker_state_;
+  prometheus::Family<prometheus::Gauge>& pool_connections_;
+  prometheus::Family<prometheus::Gauge>& pool_pending_;
+  std::vector<const resilience::CircuitBreaker*> breakers_;
+  std::vector<std::pair<std::string, std::function<PoolUse()>>> pools_;
   prometheus::Counter& cpu_seconds_;
   double cpu_seconds_counted_ = 0;
   prometheus::Gauge& resident_bytes_;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/time/manual_clock.h"
 #include "native/runtime/http_observability.h"
 #include "native/runtime/json_log.h"
 #include "native/runtime/metrics.h"
@@ -84,9 +85,31 @@ TEST(MetricsTest, TheRedHistogramHasTheArticlesLabelsAndBuckets) {
   EXPECT_NE(text.find("process_cpu_seconds_total "), std::string::npos);
 }
 
+TEST(MetricsTest, ReportsBreakerStatesAndPoolUseAtEveryScrape) {
+  Metrics metrics;
+  time::ManualClock clock;
+  resilience::CircuitBreaker breaker("payment", resilience::CircuitBreakerConfig::like_article(1, 30s), clock);
+  metrics.watch(breaker);
+  PoolUse use{.open = 3, .idle = 1, .pending = 5};
+  metrics.watch("payment", [&] { return use; });
+  EXPECT_NE(metrics.exposition().find(R"(circuit_breaker_state{name="payment",state="CLOSED"} 1)"), std::string::npos);
+  breaker.force_open();
+  use.pending = 0;
+  const std::string text = metrics.exposition();
+  EXPECT_NE(text.find(R"(circuit_breaker_state{name="payment",state="CLOSED"} 0)"), std::string::npos);
+  EXPECT_NE(text.find(R"(circuit_breaker_state{name="payment",state="FORCED_OPEN"} 1)"), std::string::npos);
+  EXPECT_NE(text.find(R"(http_client_pool_connections{state="open",target_service="payment"} 3)"), std::string::npos);
+  EXPECT_NE(text.find(R"(http_client_pool_pending{target_service="payment"} 0)"), std::string::npos);
+}
+
 // Prometheus's own parser and lint rules (promtool, from Debian's prometheus package).
 TEST(MetricsTest, PromtoolAcceptsTheExposition) {
   Metrics metrics;
+  time::ManualClock clock;
+  resilience::CircuitBreaker breaker("payment", resilience::CircuitBreakerConfig::like_article(1, 30s), clock);
+  metrics.watch(breaker);
+  metrics.watch("payment", [] { return PoolUse{.open = 2, .idle = 1, .pending = 0}; });
+  metrics.record_grpc(Metrics::Side::kServer, "inventory.InventoryService", "CheckStock", "OK", 3ms);
   metrics.record_http("POST", "/api/orders", 201, "order", 12ms);
   metrics.record_http("GET", "/api/orders/:id", 404, "order", 1ms);
   const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/metrics.txt";
