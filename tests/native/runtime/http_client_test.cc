@@ -184,5 +184,29 @@ TEST_F(HttpClientTest, CallGivesTheLastResponseWhenRetriesRunOut) {
   EXPECT_EQ(failures_left, 3);
 }
 
+TEST_F(HttpClientTest, AnOpenBreakerAnswersWithoutCallingSoTheCallerFallsBack) {
+  AsioScheduler scheduler(io);
+  resilience::CircuitBreaker breaker("inventory", resilience::CircuitBreakerConfig::like_article(1, 30s), scheduler);
+  resilience::Pipeline pipeline = resilience::Pipeline::Builder(scheduler).breaker(breaker).build();
+  HttpClient client(io, options());
+  failures_left = 100;
+  std::vector<std::string> reasons;
+  auto check = [&] {
+    client.call(pipeline, get("/flaky"), [&](Result<HttpClientResponse> r, const resilience::CallResult& verdict) {
+      // The article's fallback: assume in stock when inventory cannot answer.
+      const bool in_stock = verdict.outcome == resilience::Outcome::kSuccess ? r.ok() : true;
+      EXPECT_TRUE(in_stock);
+      reasons.push_back(verdict.reason);
+    });
+  };
+  check();
+  run_until([&] { return reasons.size() == 1; });
+  check();
+  run_until([&] { return reasons.size() == 2; });
+  EXPECT_EQ(reasons[0], "http_503");
+  EXPECT_EQ(reasons[1], "breaker_open");
+  EXPECT_EQ(failures_left, 99);  // the second call never reached the server
+}
+
 }  // namespace
 }  // namespace sluice::native
