@@ -117,7 +117,10 @@ int main(int argc, char** argv) {
     // must not block the loop that finishes the HTTP requests.
     grpc_stopper =
         std::thread([&] { grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5)); });
-    (*http)->shutdown([&] { log.log(spdlog::level::info, "http.drained", nullptr, std::nullopt); });
+    (*http)->shutdown([&] {
+      log.log(spdlog::level::info, "http.drained", nullptr, std::nullopt);
+      io.stop();  // timers of core components would otherwise keep the loop alive
+    });
   });
   log.log(spdlog::level::info, "listening", nullptr, std::nullopt,
           {{"address", absl::GetFlag(FLAGS_bind)},

@@ -1,0 +1,76 @@
+// broker: the core broker served over HTTP with the AWS JSON 1.0 protocol for SQS, so
+// SQS clients work against it by changing only the endpoint. Binds 127.0.0.1:9324 by
+// default (the usual SQS-emulator port); /metrics and /healthz on the same port; one
+// JSON log line per request. In memory only, for now.
+#include <absl/flags/flag.h>
+
+#include <asio.hpp>
+#include <iostream>
+#include <random>
+#include <string>
+
+#include "core/broker/in_memory_broker.h"
+#include "native/broker_server/sqs_api.h"
+#include "native/cli/cli.h"
+#include "native/runtime/asio_scheduler.h"
+#include "native/runtime/http_observability.h"
+#include "native/runtime/http_server.h"
+
+ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
+ABSL_FLAG(int, port, 9324, "Port (0 picks a free one; the log says which).");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+
+namespace {
+
+int fail(const std::string& message) {
+  std::cerr << "broker: " << message << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sluice::native::parse_command_line(argc, argv,
+                                     "The sluice broker with an SQS-compatible endpoint (AWS JSON 1.0 protocol).\n"
+                                     "  tools/bazel run //native:broker -- --port=9324\n"
+                                     "  aws --endpoint-url http://127.0.0.1:9324 sqs create-queue --queue-name orders");
+  const int port = absl::GetFlag(FLAGS_port);
+  if (port < 0 || port > 65535) return fail("--port must be from 0 to 65535, got " + std::to_string(port));
+  sluice::Result<spdlog::level::level_enum> level =
+      sluice::native::JsonLog::parse_level(absl::GetFlag(FLAGS_log_level));
+  if (!level.ok()) return fail("--log_level: " + level.status().message());
+  sluice::native::JsonLog log("broker", *level);
+
+  asio::io_context io;
+  sluice::native::AsioScheduler scheduler(io);
+  sluice::broker::InMemoryBroker broker(scheduler, sluice::time::Prng(std::random_device{}()));
+  sluice::native::Metrics metrics;
+  sluice::native::HttpObservability observability("broker", metrics, log);
+  sluice::native::Router router;
+  if (sluice::Status s = sluice::native::add_standard_routes(router, "broker", metrics, nullptr); !s.ok()) {
+    return fail(s.message());
+  }
+  // The base URL must carry the bound port, known only after binding: bind first.
+  std::unique_ptr<sluice::native::SqsApi> sqs;
+  sluice::native::Router* routes = &router;
+  auto http = sluice::native::HttpServer::start(
+      io, router,
+      {.address = absl::GetFlag(FLAGS_bind), .port = static_cast<std::uint16_t>(port), .observer = &observability});
+  if (!http.ok()) return fail(http.status().message() + " (change it with --port)");
+  sqs = std::make_unique<sluice::native::SqsApi>(
+      broker, scheduler, "http://" + absl::GetFlag(FLAGS_bind) + ":" + std::to_string((*http)->port()));
+  if (sluice::Status s = sqs->add_routes(*routes); !s.ok()) return fail(s.message());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code&, int signal) {
+    log.log(spdlog::level::info, "stopping", nullptr, std::nullopt, {{"signal", signal}});
+    // Queues keep timers (visibility, retention) for as long as they hold messages: once
+    // the requests in flight are answered, the loop stops rather than waits for them.
+    (*http)->shutdown([&io] { io.stop(); });
+  });
+  log.log(spdlog::level::info, "listening", nullptr, std::nullopt,
+          {{"address", absl::GetFlag(FLAGS_bind)}, {"port", (*http)->port()}, {"protocol", "AWS JSON 1.0 (SQS)"}});
+  io.run();
+  log.log(spdlog::level::info, "stopped", nullptr, std::nullopt);
+  return 0;
+}

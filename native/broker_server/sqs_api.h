@@ -1,0 +1,66 @@
+// sqs_api.h: SqsApi, the AWS JSON 1.0 protocol for SQS over a core MessageBroker, so
+// that SQS clients (the AWS SDKs, the article's producer and consumer) work against
+// it by changing only the endpoint:
+//
+//   POST /  Content-Type: application/x-amz-json-1.0
+//           X-Amz-Target: AmazonSQS.SendMessage
+//           {"QueueUrl": "http://127.0.0.1:9324/000000000000/orders", "MessageBody": "..."}
+//
+// The queue is named by QueueUrl in the body, never by the path. SigV4 Authorization
+// headers are accepted and ignored. Operations so far: CreateQueue, GetQueueUrl,
+// ListQueues, DeleteQueue, PurgeQueue, GetQueueAttributes, SendMessage, ReceiveMessage
+// (with real long polling), DeleteMessage, ChangeMessageVisibility; any other target
+// is UnsupportedOperation. Runs on the broker's thread.
+#ifndef SLUICE_NATIVE_BROKER_SERVER_SQS_API_H_
+#define SLUICE_NATIVE_BROKER_SERVER_SQS_API_H_
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/broker/message_broker.h"
+#include "core/time/clock.h"
+#include "native/broker_server/sqs_wire.h"
+#include "native/runtime/router.h"
+
+namespace sluice::native {
+
+class SqsApi {
+ public:
+  // SqsApi: `base_url` is how clients reach this server ("http://127.0.0.1:9324");
+  // `clock` is the broker's.
+  SqsApi(broker::MessageBroker& broker, const time::Clock& clock, std::string base_url);
+
+  // handle: one request to POST /.
+  void handle(const HttpRequest& request, Responder reply);
+
+  // add_routes: POST / on `router`.
+  Status add_routes(Router& router);
+
+ private:
+  using Body = nlohmann::json;
+  HttpResponse create_queue(const Body& body);
+  HttpResponse get_queue_url(const Body& body);
+  HttpResponse list_queues(const Body& body);
+  HttpResponse delete_queue(const Body& body);
+  HttpResponse purge_queue(const Body& body);
+  HttpResponse get_queue_attributes(const Body& body);
+  HttpResponse send_message(const Body& body);
+  void receive_message(const Body& body, Responder reply);
+  HttpResponse delete_message(const Body& body);
+  HttpResponse change_visibility(const Body& body);
+
+  // queue_of: the queue named by the body's QueueUrl, if it exists.
+  Result<std::string> queue_of(const Body& body) const;
+  // epoch_millis: an instant of the broker's clock as wall-clock milliseconds.
+  std::int64_t epoch_millis(time::Instant instant) const;
+
+  broker::MessageBroker& broker_;
+  const time::Clock& clock_;
+  QueueUrls urls_;
+  std::map<std::string, broker::QueueConfig, std::less<>> configs_;  // of the queues made here
+};
+
+}  // namespace sluice::native
+
+#endif  // SLUICE_NATIVE_BROKER_SERVER_SQS_API_H_

@@ -1,0 +1,206 @@
+// The SQS endpoint over real HTTP on loopback, one operation at a time.
+#include "native/broker_server/sqs_api.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/broker/in_memory_broker.h"
+#include "native/runtime/asio_scheduler.h"
+#include "native/runtime/http_server.h"
+#include "tests/native/runtime/http_test_client.h"
+
+namespace sluice::native {
+namespace {
+
+using nlohmann::json;
+
+struct Reply {
+  int status = 0;
+  std::string headers;
+  json body;
+};
+
+class SqsApiTest : public ::testing::Test {
+ protected:
+  SqsApiTest() : scheduler(io), broker(scheduler, time::Prng(1)), work(asio::make_work_guard(io)) {
+    server = *HttpServer::start(io, router, {});
+    sqs = std::make_unique<SqsApi>(broker, scheduler, "http://127.0.0.1:" + std::to_string(server->port()));
+    EXPECT_TRUE(sqs->add_routes(router).ok());
+    thread = std::thread([this] { io.run(); });
+  }
+  ~SqsApiTest() override {
+    // Queues keep timers (visibility, retention); the loop is stopped, not drained.
+    asio::post(io, [this] {
+      server.reset();
+      io.stop();
+    });
+    thread.join();
+  }
+
+  Reply call(const std::string& operation, const std::string& body,
+             const std::string& content_type = "application/x-amz-json-1.0") {
+    testing::RawClient client(server->port());
+    client.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: " + content_type +
+                "\r\nX-Amz-Target: AmazonSQS." + operation +
+                "\r\nAuthorization: AWS4-HMAC-SHA256 Credential=fake/20261124/us-east-1/sqs/aws4_request\r\n"
+                "Content-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body);
+    const std::string raw = client.read_until_closed();
+    Reply reply;
+    reply.status = std::stoi(raw.substr(9, 3));
+    const std::size_t head_end = raw.find("\r\n\r\n");
+    reply.headers = raw.substr(0, head_end);
+    reply.body = json::parse(raw.substr(head_end + 4));
+    return reply;
+  }
+  std::string url(const std::string& name) {
+    return "http://127.0.0.1:" + std::to_string(server->port()) + "/000000000000/" + name;
+  }
+  std::string create(const std::string& name, const json& attributes = json::object()) {
+    Reply r = call("CreateQueue", json{{"QueueName", name}, {"Attributes", attributes}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body.value("QueueUrl", "");
+  }
+
+  asio::io_context io;
+  AsioScheduler scheduler;
+  broker::InMemoryBroker broker;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  Router router;
+  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<SqsApi> sqs;
+  std::thread thread;
+};
+
+TEST(SqsWireTest, DigestsMatchWhatTheSdksCompute) {
+  EXPECT_EQ(md5_hex("hello"), "5d41402abc4b2a76b9719d911017c592");
+  // Published vectors of SQS's attribute digest.
+  EXPECT_EQ(md5_of_attributes({{"SellerName", {.data_type = "String", .string_value = "Example Store"}}}),
+            "cd28f3b68aeee4b2eac9c66f2f694b58");
+  EXPECT_EQ(md5_of_attributes({{"ordinal", {.data_type = "Number", .string_value = "1"}},
+                               {"category", {.data_type = "String", .string_value = "test"}}}),
+            "d21ae90c49061e927f57df5f5d72be1f");
+  EXPECT_EQ(base64_decode(base64_encode(std::string("\0\x01\xff", 3))), std::string("\0\x01\xff", 3));
+  EXPECT_FALSE(base64_decode("abc").has_value());
+}
+
+TEST_F(SqsApiTest, CreatesFindsListsAndDeletesQueues) {
+  const std::string orders = create("orders");
+  EXPECT_EQ(orders, url("orders"));
+  EXPECT_EQ(create("orders"), orders);  // the same attributes: its URL again
+  Reply clash = call("CreateQueue", R"({"QueueName": "orders", "Attributes": {"VisibilityTimeout": "5"}})");
+  EXPECT_EQ(clash.status, 400);
+  EXPECT_EQ(clash.body["__type"], "com.amazonaws.sqs#QueueNameExists");
+  create("orders-dlq");
+  create("payments");
+  EXPECT_EQ(call("GetQueueUrl", R"({"QueueName": "payments"})").body["QueueUrl"], url("payments"));
+  Reply page = call("ListQueues", R"({"QueueNamePrefix": "orders", "MaxResults": 1})");
+  EXPECT_EQ(page.body["QueueUrls"], json::array({url("orders")}));
+  Reply rest = call("ListQueues", json{{"QueueNamePrefix", "orders"}, {"NextToken", page.body["NextToken"]}}.dump());
+  EXPECT_EQ(rest.body["QueueUrls"], json::array({url("orders-dlq")}));
+  EXPECT_EQ(call("DeleteQueue", json{{"QueueUrl", url("payments")}}.dump()).status, 200);
+  Reply gone = call("GetQueueUrl", R"({"QueueName": "payments"})");
+  EXPECT_EQ(gone.body["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
+  EXPECT_NE(gone.headers.find("x-amzn-query-error: AWS.SimpleQueueService.NonExistentQueue;Sender"), std::string::npos);
+}
+
+TEST_F(SqsApiTest, SendsReceivesAndDeletesWithTheDigestsSdksCheck) {
+  const std::string queue = create("orders");
+  Reply sent = call("SendMessage", json{{"QueueUrl", queue},
+                                        {"MessageBody", "hello"},
+                                        {"MessageAttributes",
+                                         {{"SellerName", {{"DataType", "String"}, {"StringValue", "Example Store"}}},
+                                          {"blob", {{"DataType", "Binary"}, {"BinaryValue", "AAH/"}}}}}}
+                                       .dump());
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(sent.body["MD5OfMessageBody"], "5d41402abc4b2a76b9719d911017c592");
+  EXPECT_EQ(sent.body["MessageId"].get<std::string>().size(), 36u);
+  Reply received =
+      call("ReceiveMessage", json{{"QueueUrl", queue},
+                                  {"MessageAttributeNames", {"All"}},
+                                  {"MessageSystemAttributeNames", {"ApproximateReceiveCount", "SentTimestamp"}}}
+                                 .dump());
+  ASSERT_EQ(received.body["Messages"].size(), 1u);
+  const json& message = received.body["Messages"][0];
+  EXPECT_EQ(message["Body"], "hello");
+  EXPECT_EQ(message["MD5OfBody"], "5d41402abc4b2a76b9719d911017c592");
+  EXPECT_EQ(message["MD5OfMessageAttributes"], sent.body["MD5OfMessageAttributes"]);
+  EXPECT_EQ(message["MessageAttributes"]["blob"]["BinaryValue"], "AAH/");
+  EXPECT_EQ(message["Attributes"]["ApproximateReceiveCount"], "1");
+  EXPECT_GT(std::stoll(message["Attributes"]["SentTimestamp"].get<std::string>()), 1'700'000'000'000LL);
+  Reply stats = call("GetQueueAttributes", json{{"QueueUrl", queue}, {"AttributeNames", {"All"}}}.dump());
+  EXPECT_EQ(stats.body["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "1");
+  EXPECT_EQ(stats.body["Attributes"]["QueueArn"], "arn:aws:sqs:us-east-1:000000000000:orders");
+  EXPECT_EQ(call("DeleteMessage", json{{"QueueUrl", queue}, {"ReceiptHandle", message["ReceiptHandle"]}}.dump()).status,
+            200);
+  Reply empty = call("ReceiveMessage", json{{"QueueUrl", queue}}.dump());
+  EXPECT_TRUE(empty.body["Messages"].empty());
+  Reply bogus = call("DeleteMessage", json{{"QueueUrl", queue}, {"ReceiptHandle", "nonsense"}}.dump());
+  EXPECT_EQ(bogus.body["__type"], "com.amazonaws.sqs#ReceiptHandleIsInvalid");
+}
+
+TEST_F(SqsApiTest, ALongPollWakesUpWhenAMessageIsSent) {
+  const std::string queue = create("orders");
+  Reply received;
+  std::thread waiter([&] {
+    received = call("ReceiveMessage", json{{"QueueUrl", queue}, {"WaitTimeSeconds", 20}}.dump());
+  });
+  // Send once the receive is waiting (the queue counts it).
+  for (int i = 0; i < 1000; ++i) {
+    Reply stats = call("GetQueueAttributes", json{{"QueueUrl", queue}}.dump());
+    std::promise<std::uint64_t> waiting;
+    asio::post(io, [&] { waiting.set_value(broker.queue_stats("orders")->waiting_receives); });
+    if (waiting.get_future().get() == 1) break;
+    std::this_thread::yield();
+  }
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(call("SendMessage", json{{"QueueUrl", queue}, {"MessageBody", "wake up"}}.dump()).status, 200);
+  waiter.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));  // not the 20 s wait
+  ASSERT_EQ(received.body["Messages"].size(), 1u);
+  EXPECT_EQ(received.body["Messages"][0]["Body"], "wake up");
+}
+
+TEST_F(SqsApiTest, FifoQueuesTakeGroupAndDeduplicationIds) {
+  const std::string queue = create("orders.fifo", {{"FifoQueue", "true"}});
+  const json send = {
+      {"QueueUrl", queue}, {"MessageBody", "a"}, {"MessageGroupId", "g"}, {"MessageDeduplicationId", "d1"}};
+  Reply first = call("SendMessage", send.dump());
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_FALSE(first.body["SequenceNumber"].get<std::string>().empty());
+  EXPECT_EQ(call("SendMessage", send.dump()).body["MessageId"], first.body["MessageId"]);  // deduplicated
+  Reply received = call("ReceiveMessage",
+                        json{{"QueueUrl", queue}, {"MaxNumberOfMessages", 10}, {"AttributeNames", {"All"}}}.dump());
+  ASSERT_EQ(received.body["Messages"].size(), 1u);
+  EXPECT_EQ(received.body["Messages"][0]["Attributes"]["MessageGroupId"], "g");
+  Reply missing_group = call("SendMessage", json{{"QueueUrl", queue}, {"MessageBody", "b"}}.dump());
+  EXPECT_EQ(missing_group.body["__type"], "com.amazonaws.sqs#MissingParameter");
+}
+
+TEST_F(SqsApiTest, BadRequestsGetTheErrorsAwsSends) {
+  create("orders");
+  EXPECT_EQ(call("SendMessage", "{oops").body["__type"], "com.amazonaws.sqs#SerializationException");
+  EXPECT_EQ(call("FlyToTheMoon", "{}").body["__type"], "com.amazonaws.sqs#UnsupportedOperation");
+  EXPECT_EQ(call("CreateQueue", "{}").body["__type"], "com.amazonaws.sqs#MissingParameter");
+  EXPECT_EQ(call("CreateQueue", R"({"QueueName": "bad name!"})").body["__type"],
+            "com.amazonaws.sqs#InvalidParameterValue");
+  EXPECT_EQ(call("CreateQueue", R"({"QueueName": "q", "Attributes": {"Colour": "blue"}})").body["__type"],
+            "com.amazonaws.sqs#InvalidAttributeName");
+  EXPECT_EQ(call("CreateQueue", R"({"QueueName": "q", "Attributes": {"VisibilityTimeout": "soon"}})").body["__type"],
+            "com.amazonaws.sqs#InvalidAttributeValue");
+  EXPECT_EQ(
+      call("ReceiveMessage", json{{"QueueUrl", url("orders")}, {"MaxNumberOfMessages", 11}}.dump()).body["__type"],
+      "com.amazonaws.sqs#InvalidParameterValue");
+  EXPECT_EQ(call("SendMessage", json{{"QueueUrl", url("orders")}, {"MessageBody", "\x01"}}.dump()).body["__type"],
+            "com.amazonaws.sqs#InvalidMessageContents");
+  EXPECT_EQ(call("SendMessage", json{{"QueueUrl", url("nope")}, {"MessageBody", "x"}}.dump()).body["__type"],
+            "com.amazonaws.sqs#QueueDoesNotExist");
+  // Nothing above changed the queue.
+  EXPECT_EQ(call("GetQueueAttributes", json{{"QueueUrl", url("orders")}}.dump())
+                .body["Attributes"]["ApproximateNumberOfMessages"],
+            "0");
+}
+
+}  // namespace
+}  // namespace sluice::native
