@@ -1,6 +1,7 @@
 #include "native/broker_server/sqs_api.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <set>
 
@@ -141,6 +142,22 @@ void SqsApi::handle(const HttpRequest& request, Responder reply) {
   if (operation == "SendMessage") return reply(send_message(*body));
   if (operation == "DeleteMessage") return reply(delete_message(*body));
   if (operation == "ChangeMessageVisibility") return reply(change_visibility(*body));
+  if (operation == "SendMessageBatch") {
+    return reply(batch(*body, "Entries",
+                       [this](const std::string& queue, const json& entry) { return send_entry(queue, entry); }));
+  }
+  if (operation == "DeleteMessageBatch") {
+    return reply(batch(*body, "Entries", [this](const std::string& queue, const json& entry) -> Result<json> {
+      if (Status s = delete_entry(queue, entry); !s.ok()) return s;
+      return json::object();
+    }));
+  }
+  if (operation == "ChangeMessageVisibilityBatch") {
+    return reply(batch(*body, "Entries", [this](const std::string& queue, const json& entry) -> Result<json> {
+      if (Status s = change_entry(queue, entry); !s.ok()) return s;
+      return json::object();
+    }));
+  }
   reply(sqs_error("UnsupportedOperation", "the operation " + std::string(operation) + " is not supported"));
 }
 
@@ -227,29 +244,36 @@ HttpResponse SqsApi::get_queue_attributes(const Body& body) {
   return sqs_ok({{"Attributes", out}});
 }
 
-HttpResponse SqsApi::send_message(const Body& body) {
-  Result<std::string> queue = queue_of(body);
-  if (!queue.ok()) return sqs_error_from(queue.status());
-  std::optional<std::string> message = text(body, "MessageBody");
-  if (!message) return missing("MessageBody");
-  Result<broker::MessageAttributes> attributes = message_attributes(body);
-  if (!attributes.ok()) return sqs_error_from(attributes.status());
+Result<json> SqsApi::send_entry(const std::string& queue, const json& entry) {
+  std::optional<std::string> message = text(entry, "MessageBody");
+  if (!message)
+    return Status::invalid_argument("The request must contain the parameter MessageBody.", "MissingParameter");
+  Result<broker::MessageAttributes> attributes = message_attributes(entry);
+  if (!attributes.ok()) return attributes.status();
   broker::BrokerSendRequest request;
   request.body = *message;
   request.attributes = *attributes;
   bool wrong_type = false;
-  if (std::optional<std::int64_t> delay = integer(body, "DelaySeconds", &wrong_type)) {
+  if (std::optional<std::int64_t> delay = integer(entry, "DelaySeconds", &wrong_type)) {
     request.delay = std::chrono::seconds(*delay);
   }
-  if (wrong_type) return sqs_error("InvalidParameterValue", "DelaySeconds must be an integer.");
-  request.group_id = text(body, "MessageGroupId").value_or("");
-  request.deduplication_id = text(body, "MessageDeduplicationId").value_or("");
-  Result<broker::BrokerSendResult> sent = broker_.send(*queue, std::move(request));
-  if (!sent.ok()) return sqs_error_from(sent.status());
+  if (wrong_type) return Status::invalid_argument("DelaySeconds must be an integer.", "InvalidParameterValue");
+  request.group_id = text(entry, "MessageGroupId").value_or("");
+  request.deduplication_id = text(entry, "MessageDeduplicationId").value_or("");
+  Result<broker::BrokerSendResult> sent = broker_.send(queue, std::move(request));
+  if (!sent.ok()) return sent.status();
   json out = {{"MessageId", sent->message_id}, {"MD5OfMessageBody", md5_hex(*message)}};
   if (!attributes->empty()) out["MD5OfMessageAttributes"] = md5_of_attributes(*attributes);
   if (!sent->sequence_number.empty()) out["SequenceNumber"] = sent->sequence_number;
-  return sqs_ok(out);
+  return out;
+}
+
+HttpResponse SqsApi::send_message(const Body& body) {
+  Result<std::string> queue = queue_of(body);
+  if (!queue.ok()) return sqs_error_from(queue.status());
+  Result<json> sent = send_entry(*queue, body);
+  if (!sent.ok()) return sqs_error_from(sent.status());
+  return sqs_ok(*sent);
 }
 
 void SqsApi::receive_message(const Body& body, Responder reply) {
@@ -313,28 +337,83 @@ void SqsApi::receive_message(const Body& body, Responder reply) {
                   });
 }
 
+Status SqsApi::delete_entry(const std::string& queue, const json& entry) {
+  std::optional<std::string> handle = text(entry, "ReceiptHandle");
+  if (!handle)
+    return Status::invalid_argument("The request must contain the parameter ReceiptHandle.", "MissingParameter");
+  Result<broker::DeleteResult> deleted = broker_.delete_message(queue, *handle);
+  return deleted.ok() ? Status() : deleted.status();
+}
+
+Status SqsApi::change_entry(const std::string& queue, const json& entry) {
+  std::optional<std::string> handle = text(entry, "ReceiptHandle");
+  if (!handle)
+    return Status::invalid_argument("The request must contain the parameter ReceiptHandle.", "MissingParameter");
+  bool wrong_type = false;
+  const std::optional<std::int64_t> timeout = integer(entry, "VisibilityTimeout", &wrong_type);
+  if (!timeout || wrong_type) {
+    return Status::invalid_argument("The request must contain the parameter VisibilityTimeout.", "MissingParameter");
+  }
+  return broker_.change_visibility(queue, *handle, std::chrono::seconds(*timeout));
+}
+
 HttpResponse SqsApi::delete_message(const Body& body) {
   Result<std::string> queue = queue_of(body);
   if (!queue.ok()) return sqs_error_from(queue.status());
-  std::optional<std::string> handle = text(body, "ReceiptHandle");
-  if (!handle) return missing("ReceiptHandle");
-  Result<broker::DeleteResult> deleted = broker_.delete_message(*queue, *handle);
-  if (!deleted.ok()) return sqs_error_from(deleted.status());
+  if (Status s = delete_entry(*queue, body); !s.ok()) return sqs_error_from(s);
   return sqs_ok(json::object());
 }
 
 HttpResponse SqsApi::change_visibility(const Body& body) {
   Result<std::string> queue = queue_of(body);
   if (!queue.ok()) return sqs_error_from(queue.status());
-  std::optional<std::string> handle = text(body, "ReceiptHandle");
-  if (!handle) return missing("ReceiptHandle");
-  bool wrong_type = false;
-  const std::optional<std::int64_t> timeout = integer(body, "VisibilityTimeout", &wrong_type);
-  if (!timeout || wrong_type) return missing("VisibilityTimeout");
-  if (Status s = broker_.change_visibility(*queue, *handle, std::chrono::seconds(*timeout)); !s.ok()) {
-    return sqs_error_from(s);
-  }
+  if (Status s = change_entry(*queue, body); !s.ok()) return sqs_error_from(s);
   return sqs_ok(json::object());
+}
+
+HttpResponse SqsApi::batch(const Body& body, const char* entries_key, const BatchEntry& run) {
+  Result<std::string> queue = queue_of(body);
+  if (!queue.ok()) return sqs_error_from(queue.status());
+  const auto entries = body.find(entries_key);
+  if (entries == body.end() || !entries->is_array() || entries->empty()) {
+    return sqs_error("EmptyBatchRequest",
+                     "There should be at least one " + std::string(entries_key) + " in the request.");
+  }
+  if (entries->size() > kMaxBatchEntries) {
+    return sqs_error("TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10. You have sent " +
+                                                         std::to_string(entries->size()) + ".");
+  }
+  std::set<std::string> ids;
+  for (const json& entry : *entries) {
+    std::optional<std::string> id = entry.is_object() ? text(entry, "Id") : std::nullopt;
+    if (!id) return sqs_error("MissingParameter", "Every batch entry needs an Id.");
+    const bool valid = !id->empty() && id->size() <= 80 && std::all_of(id->begin(), id->end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+    if (!valid)
+      return sqs_error("InvalidBatchEntryId",
+                       "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be "
+                       "at most 80 letters long.");
+    if (!ids.insert(*id).second) return sqs_error("BatchEntryIdsNotDistinct", "Id " + *id + " repeated.");
+  }
+  json successful = json::array();
+  json failed = json::array();
+  for (const json& entry : *entries) {
+    const std::string id = entry["Id"].get<std::string>();
+    Result<json> done = run(*queue, entry);
+    if (done.ok()) {
+      json success = *done;
+      success["Id"] = id;
+      successful.push_back(std::move(success));
+    } else {
+      failed.push_back(
+          {{"Id", id},
+           {"SenderFault", done.status().code() != StatusCode::kUnavailable},
+           {"Code", done.status().reason().empty() ? "InternalError" : std::string(done.status().reason())},
+           {"Message", done.status().message()}});
+    }
+  }
+  return sqs_ok({{"Successful", successful}, {"Failed", failed}});
 }
 
 }  // namespace sluice::native

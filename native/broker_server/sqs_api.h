@@ -8,12 +8,14 @@
 //
 // The queue is named by QueueUrl in the body, never by the path. SigV4 Authorization
 // headers are accepted and ignored. Operations so far: CreateQueue, GetQueueUrl,
-// ListQueues, DeleteQueue, PurgeQueue, GetQueueAttributes, SendMessage, ReceiveMessage
-// (with real long polling), DeleteMessage, ChangeMessageVisibility; any other target
-// is UnsupportedOperation. Runs on the broker's thread.
+// ListQueues, DeleteQueue, PurgeQueue, GetQueueAttributes, SendMessage(Batch),
+// ReceiveMessage (with real long polling), DeleteMessage(Batch),
+// ChangeMessageVisibility(Batch); any other target is UnsupportedOperation. Runs on
+// the broker's thread.
 #ifndef SLUICE_NATIVE_BROKER_SERVER_SQS_API_H_
 #define SLUICE_NATIVE_BROKER_SERVER_SQS_API_H_
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -49,6 +51,17 @@ class SqsApi {
   void receive_message(const Body& body, Responder reply);
   HttpResponse delete_message(const Body& body);
   HttpResponse change_visibility(const Body& body);
+
+  // One entry of a single or batch call: the success fields, or the SQS error.
+  Result<nlohmann::json> send_entry(const std::string& queue, const nlohmann::json& entry);
+  Status delete_entry(const std::string& queue, const nlohmann::json& entry);
+  Status change_entry(const std::string& queue, const nlohmann::json& entry);
+
+  // batch: the checks every *Batch call makes (1 to 10 entries, distinct valid ids),
+  // then `run` per entry, answered as {"Successful": [...], "Failed": [...]}.
+  static constexpr std::size_t kMaxBatchEntries = 10;
+  using BatchEntry = std::function<Result<nlohmann::json>(const std::string& queue, const nlohmann::json& entry)>;
+  HttpResponse batch(const Body& body, const char* entries_key, const BatchEntry& run);
 
   // queue_of: the queue named by the body's QueueUrl, if it exists.
   Result<std::string> queue_of(const Body& body) const;

@@ -178,6 +178,64 @@ TEST_F(SqsApiTest, FifoQueuesTakeGroupAndDeduplicationIds) {
   EXPECT_EQ(missing_group.body["__type"], "com.amazonaws.sqs#MissingParameter");
 }
 
+TEST_F(SqsApiTest, BatchesAnswerPerEntryAndRefuseBadBatchesWhole) {
+  const std::string queue = create("orders");
+  Reply sent = call("SendMessageBatch", json{{"QueueUrl", queue},
+                                             {"Entries",
+                                              {{{"Id", "a"}, {"MessageBody", "one"}},
+                                               {{"Id", "b"}, {"MessageBody", "\u0001"}},
+                                               {{"Id", "c"}, {"MessageBody", "three"}, {"DelaySeconds", 0}}}}}
+                                            .dump());
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  ASSERT_EQ(sent.body["Successful"].size(), 2u);
+  EXPECT_EQ(sent.body["Successful"][0]["Id"], "a");
+  EXPECT_EQ(sent.body["Successful"][0]["MD5OfMessageBody"], md5_hex("one"));
+  ASSERT_EQ(sent.body["Failed"].size(), 1u);
+  EXPECT_EQ(sent.body["Failed"][0]["Id"], "b");
+  EXPECT_EQ(sent.body["Failed"][0]["Code"], "InvalidMessageContents");
+  EXPECT_EQ(sent.body["Failed"][0]["SenderFault"], true);
+
+  Reply received = call("ReceiveMessage", json{{"QueueUrl", queue}, {"MaxNumberOfMessages", 10}}.dump());
+  ASSERT_EQ(received.body["Messages"].size(), 2u);
+  json changes = json::array();
+  json deletes = json::array();
+  for (std::size_t i = 0; i < 2; ++i) {
+    const json& m = received.body["Messages"][i];
+    changes.push_back(
+        {{"Id", "m" + std::to_string(i)}, {"ReceiptHandle", m["ReceiptHandle"]}, {"VisibilityTimeout", 60}});
+    deletes.push_back({{"Id", "m" + std::to_string(i)}, {"ReceiptHandle", m["ReceiptHandle"]}});
+  }
+  deletes.push_back({{"Id", "junk"}, {"ReceiptHandle", "not-a-handle"}});
+  EXPECT_EQ(call("ChangeMessageVisibilityBatch", json{{"QueueUrl", queue}, {"Entries", changes}}.dump())
+                .body["Successful"]
+                .size(),
+            2u);
+  Reply deleted = call("DeleteMessageBatch", json{{"QueueUrl", queue}, {"Entries", deletes}}.dump());
+  EXPECT_EQ(deleted.body["Successful"].size(), 2u);
+  EXPECT_EQ(deleted.body["Failed"][0]["Code"], "ReceiptHandleIsInvalid");
+
+  json eleven = json::array();
+  for (int i = 0; i < 11; ++i) eleven.push_back({{"Id", "e" + std::to_string(i)}, {"MessageBody", "x"}});
+  EXPECT_EQ(call("SendMessageBatch", json{{"QueueUrl", queue}, {"Entries", eleven}}.dump()).body["__type"],
+            "com.amazonaws.sqs#TooManyEntriesInBatchRequest");
+  EXPECT_EQ(call("SendMessageBatch", json{{"QueueUrl", queue}, {"Entries", json::array()}}.dump()).body["__type"],
+            "com.amazonaws.sqs#EmptyBatchRequest");
+  EXPECT_EQ(call("SendMessageBatch",
+                 json{{"QueueUrl", queue},
+                      {"Entries", {{{"Id", "x"}, {"MessageBody", "1"}}, {{"Id", "x"}, {"MessageBody", "2"}}}}}
+                     .dump())
+                .body["__type"],
+            "com.amazonaws.sqs#BatchEntryIdsNotDistinct");
+  EXPECT_EQ(call("SendMessageBatch",
+                 json{{"QueueUrl", queue}, {"Entries", {{{"Id", "bad id!"}, {"MessageBody", "1"}}}}}.dump())
+                .body["__type"],
+            "com.amazonaws.sqs#InvalidBatchEntryId");
+  // The refused batches sent nothing.
+  EXPECT_EQ(
+      call("GetQueueAttributes", json{{"QueueUrl", queue}}.dump()).body["Attributes"]["ApproximateNumberOfMessages"],
+      "0");
+}
+
 TEST_F(SqsApiTest, BadRequestsGetTheErrorsAwsSends) {
   create("orders");
   EXPECT_EQ(call("SendMessage", "{oops").body["__type"], "com.amazonaws.sqs#SerializationException");
