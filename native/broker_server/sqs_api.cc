@@ -260,6 +260,9 @@ Result<json> SqsApi::send_entry(const std::string& queue, const json& entry) {
   if (wrong_type) return Status::invalid_argument("DelaySeconds must be an integer.", "InvalidParameterValue");
   request.group_id = text(entry, "MessageGroupId").value_or("");
   request.deduplication_id = text(entry, "MessageDeduplicationId").value_or("");
+  // Content-based deduplication keys on the body's SHA-256, which the queue leaves to
+  // its caller (core does no hashing).
+  if (request.deduplication_id.empty() && queue.ends_with(".fifo")) request.content_sha256 = sha256(*message);
   Result<broker::BrokerSendResult> sent = broker_.send(queue, std::move(request));
   if (!sent.ok()) return sent.status();
   json out = {{"MessageId", sent->message_id}, {"MD5OfMessageBody", md5_hex(*message)}};

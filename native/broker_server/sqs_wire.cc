@@ -47,6 +47,13 @@ std::string md5_hex(std::string_view bytes) {
   return out;
 }
 
+std::array<std::uint8_t, 32> sha256(std::string_view bytes) {
+  std::array<std::uint8_t, 32> digest{};
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  return digest;
+}
+
 std::string md5_of_attributes(const broker::MessageAttributes& attributes) {
   std::string encoded;
   for (const auto& [name, value] : attributes) {  // a std::map: sorted by name

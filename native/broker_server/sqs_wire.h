@@ -6,6 +6,8 @@
 #ifndef SLUICE_NATIVE_BROKER_SERVER_SQS_WIRE_H_
 #define SLUICE_NATIVE_BROKER_SERVER_SQS_WIRE_H_
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,9 @@ std::string md5_hex(std::string_view bytes);
 // 4-byte big-endian length + name, length + data type, one transport byte (1 for
 // String and Number, 2 for Binary), length + value.
 std::string md5_of_attributes(const broker::MessageAttributes& attributes);
+
+// sha256: the SHA-256 of `bytes`, for FIFO content-based deduplication.
+std::array<std::uint8_t, 32> sha256(std::string_view bytes);
 
 std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "core/broker/in_memory_broker.h"
@@ -176,6 +178,87 @@ TEST_F(SqsApiTest, FifoQueuesTakeGroupAndDeduplicationIds) {
   EXPECT_EQ(received.body["Messages"][0]["Attributes"]["MessageGroupId"], "g");
   Reply missing_group = call("SendMessage", json{{"QueueUrl", queue}, {"MessageBody", "b"}}.dump());
   EXPECT_EQ(missing_group.body["__type"], "com.amazonaws.sqs#MissingParameter");
+  // Content-based deduplication: the same body within the window is one message.
+  const std::string by_content =
+      create("by-content.fifo", {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}});
+  const json same = {{"QueueUrl", by_content}, {"MessageBody", "same"}, {"MessageGroupId", "g"}};
+  Reply once = call("SendMessage", same.dump());
+  ASSERT_EQ(once.status, 200) << once.body;
+  EXPECT_EQ(call("SendMessage", same.dump()).body["MessageId"], once.body["MessageId"]);
+  Reply no_dedup = call("SendMessage", json{{"QueueUrl", queue}, {"MessageBody", "c"}, {"MessageGroupId", "g"}}.dump());
+  EXPECT_EQ(no_dedup.body["__type"], "com.amazonaws.sqs#InvalidParameterValue");  // neither an id nor content-based
+}
+
+// Visibility expiry, redelivery and the dead-letter queue, on real time: each receive
+// long-polls until the message is visible again, so the test waits only as long as
+// the 1-second visibility timeout says.
+TEST_F(SqsApiTest, AnUndeletedMessageComesBackThenGoesToTheDeadLetterQueue) {
+  create("orders-dlq");
+  const std::string queue =
+      create("orders", {{"VisibilityTimeout", "1"},
+                        {"RedrivePolicy", R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:orders-dlq",)"
+                                          R"("maxReceiveCount":"2"})"}});
+  ASSERT_EQ(call("SendMessage", json{{"QueueUrl", queue}, {"MessageBody", "poison"}}.dump()).status, 200);
+  const json receive = {{"QueueUrl", queue}, {"WaitTimeSeconds", 5}, {"AttributeNames", {"ApproximateReceiveCount"}}};
+  Reply first = call("ReceiveMessage", receive.dump());
+  ASSERT_EQ(first.body["Messages"].size(), 1u);
+  EXPECT_EQ(first.body["Messages"][0]["Attributes"]["ApproximateReceiveCount"], "1");
+  Reply second = call("ReceiveMessage", receive.dump());  // visible again after 1 s
+  ASSERT_EQ(second.body["Messages"].size(), 1u);
+  EXPECT_EQ(second.body["Messages"][0]["Attributes"]["ApproximateReceiveCount"], "2");
+  EXPECT_NE(second.body["Messages"][0]["ReceiptHandle"], first.body["Messages"][0]["ReceiptHandle"]);
+  // A third receive would exceed maxReceiveCount: the message moves to the DLQ instead.
+  Reply third = call("ReceiveMessage", json{{"QueueUrl", queue}, {"WaitTimeSeconds", 2}}.dump());
+  EXPECT_TRUE(third.body["Messages"].empty());
+  Reply dead = call("ReceiveMessage", json{{"QueueUrl", url("orders-dlq")}, {"WaitTimeSeconds", 5}}.dump());
+  ASSERT_EQ(dead.body["Messages"].size(), 1u);
+  EXPECT_EQ(dead.body["Messages"][0]["Body"], "poison");
+  Reply attributes =
+      call("GetQueueAttributes", json{{"QueueUrl", queue}, {"AttributeNames", {"RedrivePolicy"}}}.dump());
+  EXPECT_EQ(json::parse(attributes.body["Attributes"]["RedrivePolicy"].get<std::string>())["maxReceiveCount"], 2);
+}
+
+// Two consumers receiving from one FIFO queue at once never get one group's messages
+// out of order: a group is held while a message of it is in flight.
+TEST_F(SqsApiTest, TwoConcurrentFifoReceiversKeepEachGroupInOrder) {
+  const std::string queue = create("orders.fifo", {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}});
+  for (int i = 0; i < 10; ++i) {
+    for (const char* group : {"alice", "bob"}) {
+      ASSERT_EQ(call("SendMessage", json{{"QueueUrl", queue},
+                                         {"MessageBody", std::string(group) + "-" + std::to_string(i)},
+                                         {"MessageGroupId", group}}
+                                        .dump())
+                    .status,
+                200);
+    }
+  }
+  std::mutex mutex;
+  std::map<std::string, std::vector<int>> seen;
+  auto consume = [&] {
+    for (int empty = 0; empty < 2;) {
+      Reply r =
+          call("ReceiveMessage", json{{"QueueUrl", queue}, {"MaxNumberOfMessages", 3}, {"WaitTimeSeconds", 1}}.dump());
+      if (r.body["Messages"].empty()) {
+        ++empty;
+        continue;
+      }
+      for (const json& m : r.body["Messages"]) {
+        const std::string body = m["Body"];
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          seen[body.substr(0, body.find('-'))].push_back(std::stoi(body.substr(body.find('-') + 1)));
+        }
+        call("DeleteMessage", json{{"QueueUrl", queue}, {"ReceiptHandle", m["ReceiptHandle"]}}.dump());
+      }
+    }
+  };
+  std::thread a(consume);
+  std::thread b(consume);
+  a.join();
+  b.join();
+  const std::vector<int> in_order = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  EXPECT_EQ(seen["alice"], in_order);
+  EXPECT_EQ(seen["bob"], in_order);
 }
 
 TEST_F(SqsApiTest, BatchesAnswerPerEntryAndRefuseBadBatchesWhole) {
