@@ -196,6 +196,12 @@ Result<QueueStats> InMemoryBroker::queue_stats(std::string_view queue_name) cons
   return (*queue)->standard ? (*queue)->standard->stats() : (*queue)->fifo->stats();
 }
 
+Result<QueueConfig> InMemoryBroker::queue_config(std::string_view queue_name) const {
+  Result<const Queue*> queue = find(queue_name);
+  if (!queue.ok()) return queue.status();
+  return (*queue)->config;
+}
+
 Status InMemoryBroker::declare_exchange(std::string_view name, ExchangeType type) {
   return router_.declare_exchange(name, type);
 }

@@ -93,6 +93,8 @@ class MessageBroker {
   virtual Status change_visibility(std::string_view queue, std::string_view receipt_handle, time::Duration timeout) = 0;
   virtual Status purge(std::string_view queue) = 0;
   virtual Result<QueueStats> queue_stats(std::string_view queue) const = 0;
+  // queue_config: the attributes the queue was created with.
+  virtual Result<QueueConfig> queue_config(std::string_view queue) const = 0;
 
   // AMQP queues: pushed to consumers, settled by ack/nack, dead-lettered through an
   // exchange. Names are shared with the SQS queues. Declaring again with the same

@@ -60,6 +60,11 @@ Result<QueueStats> SynchronizedBroker::queue_stats(std::string_view queue) const
   return backend_->queue_stats(queue);
 }
 
+Result<QueueConfig> SynchronizedBroker::queue_config(std::string_view queue) const {
+  Lock guard(lock_);
+  return backend_->queue_config(queue);
+}
+
 Status SynchronizedBroker::declare_amqp_queue(std::string_view name, const AmqpQueueDeclaration& declaration) {
   Lock guard(lock_);
   return backend_->declare_amqp_queue(name, declaration);

@@ -168,7 +168,6 @@ HttpResponse SqsApi::create_queue(const Body& body) {
   if (Status s = apply_queue_attributes(body.value("Attributes", json()), config); !s.ok()) return sqs_error_from(s);
   if (Status s = broker::validate_queue_name(*name, config.fifo); !s.ok()) return sqs_error_from(s);
   if (Status s = broker_.create_queue(*name, config); !s.ok()) return sqs_error_from(s);
-  configs_[*name] = config;
   return sqs_ok({{"QueueUrl", urls_.url(*name)}});
 }
 
@@ -211,7 +210,6 @@ HttpResponse SqsApi::delete_queue(const Body& body) {
   Result<std::string> queue = queue_of(body);
   if (!queue.ok()) return sqs_error_from(queue.status());
   if (Status s = broker_.delete_queue(*queue); !s.ok()) return sqs_error_from(s);
-  configs_.erase(*queue);
   return sqs_ok(json::object());
 }
 
@@ -227,8 +225,9 @@ HttpResponse SqsApi::get_queue_attributes(const Body& body) {
   if (!queue.ok()) return sqs_error_from(queue.status());
   Result<broker::QueueStats> stats = broker_.queue_stats(*queue);
   if (!stats.ok()) return sqs_error_from(stats.status());
-  const auto config = configs_.find(*queue);
-  const json all = queue_attributes(*queue, config == configs_.end() ? broker::QueueConfig() : config->second, *stats);
+  Result<broker::QueueConfig> config = broker_.queue_config(*queue);
+  if (!config.ok()) return sqs_error_from(config.status());
+  const json all = queue_attributes(*queue, *config, *stats);
   const json names = body.value("AttributeNames", json::array({"All"}));
   json out = json::object();
   for (const auto& [name, value] : all.items()) {

@@ -71,7 +71,6 @@ class SqsApi {
   broker::MessageBroker& broker_;
   const time::Clock& clock_;
   QueueUrls urls_;
-  std::map<std::string, broker::QueueConfig, std::less<>> configs_;  // of the queues made here
 };
 
 }  // namespace sluice::native

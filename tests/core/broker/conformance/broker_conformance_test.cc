@@ -72,6 +72,7 @@ TEST_P(BrokerConformanceTest, UnknownQueuesAreQueueDoesNotExist) {
   EXPECT_EQ(broker_->delete_message("nope", "h").status().reason(), sqs_error::kQueueDoesNotExist);
   EXPECT_EQ(broker_->purge("nope").reason(), sqs_error::kQueueDoesNotExist);
   EXPECT_EQ(broker_->queue_stats("nope").status().reason(), sqs_error::kQueueDoesNotExist);
+  EXPECT_EQ(broker_->queue_config("nope").status().reason(), sqs_error::kQueueDoesNotExist);
   EXPECT_EQ(broker_->delete_queue("nope").reason(), sqs_error::kQueueDoesNotExist);
   std::optional<Status> status;
   broker_->receive("nope", {}, [&](Result<std::vector<BrokerMessage>> r) { status = r.status(); });
@@ -82,6 +83,7 @@ TEST_P(BrokerConformanceTest, UnknownQueuesAreQueueDoesNotExist) {
 TEST_P(BrokerConformanceTest, CreateQueueIsIdempotentAndRefusesOtherAttributes) {
   create("orders", {.visibility_timeout = 60s});
   EXPECT_TRUE(broker_->create_queue("orders", {.visibility_timeout = 60s}).ok());
+  EXPECT_EQ(*broker_->queue_config("orders"), (QueueConfig{.visibility_timeout = 60s}));
   EXPECT_EQ(broker_->create_queue("orders", {.visibility_timeout = 30s}).reason(), sqs_error::kQueueNameExists);
   EXPECT_EQ(broker_->create_queue("bad name", {}).reason(), sqs_error::kInvalidParameterValue);
   EXPECT_EQ(broker_->create_queue("orders.fifo", {}).reason(), sqs_error::kInvalidParameterValue);
