@@ -1,7 +1,8 @@
 // broker: the core broker served over HTTP with the AWS JSON 1.0 protocol for SQS, so
 // SQS clients work against it by changing only the endpoint. Binds 127.0.0.1:9324 by
-// default (the usual SQS-emulator port); /metrics and /healthz on the same port; one
-// JSON log line per request. In memory only, for now.
+// default (the usual SQS-emulator port); the exchange and topic models under /v1 (see
+// broker_api.h); /metrics and /healthz on the same port; one JSON log line per
+// request. In memory only, for now.
 #include <absl/flags/flag.h>
 
 #include <asio.hpp>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "core/broker/in_memory_broker.h"
+#include "native/broker_server/broker_api.h"
 #include "native/broker_server/sqs_api.h"
 #include "native/cli/cli.h"
 #include "native/runtime/asio_scheduler.h"
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
   sqs = std::make_unique<sluice::native::SqsApi>(
       broker, scheduler, "http://" + absl::GetFlag(FLAGS_bind) + ":" + std::to_string((*http)->port()));
   if (sluice::Status s = sqs->add_routes(*routes); !s.ok()) return fail(s.message());
+  if (sluice::Status s = sluice::native::add_broker_routes(*routes, broker, scheduler); !s.ok()) {
+    return fail(s.message());
+  }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code&, int signal) {

@@ -7,72 +7,34 @@
 #include <mutex>
 #include <thread>
 
-#include "core/broker/in_memory_broker.h"
-#include "native/runtime/asio_scheduler.h"
-#include "native/runtime/http_server.h"
-#include "tests/native/runtime/http_test_client.h"
+#include "tests/native/broker_server/broker_test_server.h"
 
 namespace sluice::native {
 namespace {
 
 using nlohmann::json;
 
-struct Reply {
-  int status = 0;
-  std::string headers;
-  json body;
-};
+using Reply = testing::HttpReply;
 
 class SqsApiTest : public ::testing::Test {
  protected:
-  SqsApiTest() : scheduler(io), broker(scheduler, time::Prng(1)), work(asio::make_work_guard(io)) {
-    server = *HttpServer::start(io, router, {});
-    sqs = std::make_unique<SqsApi>(broker, scheduler, "http://127.0.0.1:" + std::to_string(server->port()));
-    EXPECT_TRUE(sqs->add_routes(router).ok());
-    thread = std::thread([this] { io.run(); });
-  }
-  ~SqsApiTest() override {
-    // Queues keep timers (visibility, retention); the loop is stopped, not drained.
-    asio::post(io, [this] {
-      server.reset();
-      io.stop();
-    });
-    thread.join();
-  }
-
   Reply call(const std::string& operation, const std::string& body,
              const std::string& content_type = "application/x-amz-json-1.0") {
-    testing::RawClient client(server->port());
-    client.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: " + content_type +
-                "\r\nX-Amz-Target: AmazonSQS." + operation +
-                "\r\nAuthorization: AWS4-HMAC-SHA256 Credential=fake/20261124/us-east-1/sqs/aws4_request\r\n"
-                "Content-Length: " +
-                std::to_string(body.size()) + "\r\n\r\n" + body);
-    const std::string raw = client.read_until_closed();
-    Reply reply;
-    reply.status = std::stoi(raw.substr(9, 3));
-    const std::size_t head_end = raw.find("\r\n\r\n");
-    reply.headers = raw.substr(0, head_end);
-    reply.body = json::parse(raw.substr(head_end + 4));
-    return reply;
+    return server.request("POST", "/", body,
+                          "Content-Type: " + content_type + "\r\nX-Amz-Target: AmazonSQS." + operation +
+                              "\r\nAuthorization: AWS4-HMAC-SHA256 "
+                              "Credential=fake/20261124/us-east-1/sqs/aws4_request\r\n");
   }
-  std::string url(const std::string& name) {
-    return "http://127.0.0.1:" + std::to_string(server->port()) + "/000000000000/" + name;
-  }
+  std::string url(const std::string& name) { return server.base_url() + "/000000000000/" + name; }
   std::string create(const std::string& name, const json& attributes = json::object()) {
     Reply r = call("CreateQueue", json{{"QueueName", name}, {"Attributes", attributes}}.dump());
     EXPECT_EQ(r.status, 200) << r.body;
     return r.body.value("QueueUrl", "");
   }
 
-  asio::io_context io;
-  AsioScheduler scheduler;
-  broker::InMemoryBroker broker;
-  asio::executor_work_guard<asio::io_context::executor_type> work;
-  Router router;
-  std::unique_ptr<HttpServer> server;
-  std::unique_ptr<SqsApi> sqs;
-  std::thread thread;
+  testing::BrokerTestServer server;
+  asio::io_context& io = server.io;
+  broker::InMemoryBroker& broker = server.broker;
 };
 
 TEST(SqsWireTest, DigestsMatchWhatTheSdksCompute) {
