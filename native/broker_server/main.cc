@@ -55,9 +55,11 @@ int main(int argc, char** argv) {
   // The base URL must carry the bound port, known only after binding: bind first.
   std::unique_ptr<sluice::native::SqsApi> sqs;
   sluice::native::Router* routes = &router;
-  auto http = sluice::native::HttpServer::start(
-      io, router,
-      {.address = absl::GetFlag(FLAGS_bind), .port = static_cast<std::uint16_t>(port), .observer = &observability});
+  auto http = sluice::native::HttpServer::start(io, router,
+                                                {.address = absl::GetFlag(FLAGS_bind),
+                                                 .port = static_cast<std::uint16_t>(port),
+                                                 .limits = sluice::native::SqsApi::kHttpLimits,
+                                                 .observer = &observability});
   if (!http.ok()) return fail(http.status().message() + " (change it with --port)");
   sqs = std::make_unique<sluice::native::SqsApi>(
       broker, scheduler, "http://" + absl::GetFlag(FLAGS_bind) + ":" + std::to_string((*http)->port()));

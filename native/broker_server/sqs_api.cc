@@ -142,10 +142,7 @@ void SqsApi::handle(const HttpRequest& request, Responder reply) {
   if (operation == "SendMessage") return reply(send_message(*body));
   if (operation == "DeleteMessage") return reply(delete_message(*body));
   if (operation == "ChangeMessageVisibility") return reply(change_visibility(*body));
-  if (operation == "SendMessageBatch") {
-    return reply(batch(*body, "Entries",
-                       [this](const std::string& queue, const json& entry) { return send_entry(queue, entry); }));
-  }
+  if (operation == "SendMessageBatch") return reply(send_batch(*body));
   if (operation == "DeleteMessageBatch") {
     return reply(batch(*body, "Entries", [this](const std::string& queue, const json& entry) -> Result<json> {
       if (Status s = delete_entry(queue, entry); !s.ok()) return s;
@@ -268,6 +265,29 @@ Result<json> SqsApi::send_entry(const std::string& queue, const json& entry) {
   if (!attributes->empty()) out["MD5OfMessageAttributes"] = md5_of_attributes(*attributes);
   if (!sent->sequence_number.empty()) out["SequenceNumber"] = sent->sequence_number;
   return out;
+}
+
+HttpResponse SqsApi::send_batch(const Body& body) {
+  // SQS's quota on a whole batch is the queue's message size limit, summed over entries.
+  Result<std::string> queue = queue_of(body);
+  if (!queue.ok()) return sqs_error_from(queue.status());
+  Result<broker::QueueConfig> config = broker_.queue_config(*queue);
+  if (!config.ok()) return sqs_error_from(config.status());
+  std::size_t total = 0;
+  if (const auto entries = body.find("Entries"); entries != body.end() && entries->is_array()) {
+    for (const json& entry : *entries) {
+      if (entry.is_object() && entry.contains("MessageBody") && entry["MessageBody"].is_string()) {
+        total += entry["MessageBody"].get_ref<const std::string&>().size();
+      }
+      if (entry.is_object() && entry.contains("MessageAttributes")) total += entry["MessageAttributes"].dump().size();
+    }
+  }
+  if (total > config->max_message_bytes) {
+    return sqs_error("BatchRequestTooLong", "Batch requests cannot be longer than " +
+                                                std::to_string(config->max_message_bytes) + " bytes. You have sent " +
+                                                std::to_string(total) + " bytes.");
+  }
+  return batch(body, "Entries", [this](const std::string& q, const json& entry) { return send_entry(q, entry); });
 }
 
 HttpResponse SqsApi::send_message(const Body& body) {

@@ -23,12 +23,17 @@
 #include "core/broker/message_broker.h"
 #include "core/time/clock.h"
 #include "native/broker_server/sqs_wire.h"
+#include "native/runtime/http_request_parser.h"
 #include "native/runtime/router.h"
 
 namespace sluice::native {
 
 class SqsApi {
  public:
+  // kHttpLimits: what the HTTP server in front must accept so that SQS's own quotas
+  // (1 MiB per message and per batch) answer with SQS errors, JSON and base64 included.
+  static constexpr HttpLimits kHttpLimits{.max_header_bytes = 16 * 1024, .max_body_bytes = 3 * 1024 * 1024};
+
   // SqsApi: `base_url` is how clients reach this server ("http://127.0.0.1:9324");
   // `clock` is the broker's.
   SqsApi(broker::MessageBroker& broker, const time::Clock& clock, std::string base_url);
@@ -48,6 +53,7 @@ class SqsApi {
   HttpResponse purge_queue(const Body& body);
   HttpResponse get_queue_attributes(const Body& body);
   HttpResponse send_message(const Body& body);
+  HttpResponse send_batch(const Body& body);
   void receive_message(const Body& body, Responder reply);
   HttpResponse delete_message(const Body& body);
   HttpResponse change_visibility(const Body& body);

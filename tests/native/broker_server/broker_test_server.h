@@ -28,7 +28,7 @@ struct HttpReply {
 class BrokerTestServer {
  public:
   BrokerTestServer() : scheduler(io), broker(scheduler, time::Prng(1)), work_(asio::make_work_guard(io)) {
-    server = *HttpServer::start(io, router, {});
+    server = *HttpServer::start(io, router, {.limits = SqsApi::kHttpLimits});
     sqs = std::make_unique<SqsApi>(broker, scheduler, base_url());
     EXPECT_TRUE(sqs->add_routes(router).ok());
     EXPECT_TRUE(add_broker_routes(router, broker, scheduler).ok());

@@ -265,6 +265,13 @@ TEST_F(SqsApiTest, BatchesAnswerPerEntryAndRefuseBadBatchesWhole) {
             "com.amazonaws.sqs#TooManyEntriesInBatchRequest");
   EXPECT_EQ(call("SendMessageBatch", json{{"QueueUrl", queue}, {"Entries", json::array()}}.dump()).body["__type"],
             "com.amazonaws.sqs#EmptyBatchRequest");
+  const std::string large(600 * 1024, 'x');  // two of these exceed the 1 MiB batch quota
+  EXPECT_EQ(call("SendMessageBatch",
+                 json{{"QueueUrl", queue},
+                      {"Entries", {{{"Id", "a"}, {"MessageBody", large}}, {{"Id", "b"}, {"MessageBody", large}}}}}
+                     .dump())
+                .body["__type"],
+            "com.amazonaws.sqs#BatchRequestTooLong");
   EXPECT_EQ(call("SendMessageBatch",
                  json{{"QueueUrl", queue},
                       {"Entries", {{{"Id", "x"}, {"MessageBody", "1"}}, {{"Id", "x"}, {"MessageBody", "2"}}}}}

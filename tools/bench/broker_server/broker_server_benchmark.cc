@@ -42,7 +42,7 @@ class Server {
 
  private:
   Server() : scheduler_(io_), broker_(scheduler_, sluice::time::Prng(1)) {
-    http_ = *HttpServer::start(io_, router_, {.max_connections = 4096});
+    http_ = *HttpServer::start(io_, router_, {.limits = SqsApi::kHttpLimits, .max_connections = 4096});
     port_ = http_->port();
     sqs_ = std::make_unique<SqsApi>(broker_, scheduler_, "http://127.0.0.1:" + std::to_string(port_));
     static_cast<void>(sqs_->add_routes(router_));
