@@ -2,6 +2,7 @@
 # A real Prometheus server (Debian's) scrapes the inventory service's /metrics on
 # loopback: the target is up and the RED histogram arrives as series.
 set -euo pipefail
+source tests/native/testing/binary_test_lib.sh
 inventory="$1"
 dir="${TEST_TMPDIR:-$(mktemp -d)}"
 log="$dir/inventory.log"
@@ -9,26 +10,14 @@ prom_log="$dir/prometheus.log"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$log" "$prom_log"; do [ -f "$f" ] && { echo "--- $f ---"; tail -30 "$f"; }; done; exit 1; }
 
 command -v prometheus >/dev/null || fail "prometheus is not installed (tools/bazel installs Debian's package)"
 
-"$inventory" --port=0 --grpc_port=0 >"$log" 2>&1 &
-pids+=($!)
-port=""
-for _ in $(seq 100); do
-  port="$(grep -o '"port":[0-9]*' "$log" | head -1 | cut -d: -f2 || true)"
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || fail "inventory did not start"
+start_binary "$log" "$inventory" --port=0 --grpc_port=0
+pids+=("$BINARY_PID")
+port="$BINARY_PORT"
 # Traffic for the histogram.
-for _ in 1 2 3; do
-  exec 3<>"/dev/tcp/127.0.0.1/$port"
-  printf 'GET /api/inventory/SKU-123 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
-  cat <&3 >/dev/null
-  exec 3<&-
-done
+for _ in 1 2 3; do http_request "$port" GET /api/inventory/SKU-123 >/dev/null; done
 
 # A free loopback port for Prometheus's own web server.
 prom_port=""
@@ -37,6 +26,7 @@ for _ in $(seq 50); do
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then prom_port=$candidate; break; fi
 done
 [ -n "$prom_port" ] || fail "no free port for prometheus"
+log="$prom_log"  # what fail() shows from here on
 cat >"$dir/prometheus.yml" <<YAML
 global:
   scrape_interval: 1s
@@ -49,12 +39,7 @@ prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
   --web.listen-address="127.0.0.1:$prom_port" >"$prom_log" 2>&1 &
 pids+=($!)
 
-query() {  # prints the JSON answer of an instant query
-  exec 4<>"/dev/tcp/127.0.0.1/$prom_port" || return 1
-  printf 'GET /api/v1/query?query=%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&4
-  cat <&4
-  exec 4<&-
-}
+query() { http_request "$prom_port" GET "/api/v1/query?query=$1"; }  # an instant query
 up=""
 for _ in $(seq 150); do  # up to 15 s: Prometheus starts, then scrapes every second
   up="$(query 'up%7Bjob%3D%22inventory%22%7D' 2>/dev/null || true)"

@@ -1,0 +1,55 @@
+# binary_test_lib.sh: what the tests of our binaries share. Source it from an sh_test
+# that lists it in `data` (tests run from the runfiles root):
+#   source tests/native/testing/binary_test_lib.sh
+#   start_binary "$log" "$binary" --port=0        # sets BINARY_PID and BINARY_PORT
+#   response="$(http_request "$BINARY_PORT" GET /healthz)"
+
+# fail: prints the reason and the log (if $log is set), and ends the test.
+fail() {
+  echo "FAIL: $*"
+  if [ -n "${log:-}" ] && [ -f "$log" ]; then
+    echo "--- log ---"
+    cat "$log"
+  fi
+  exit 1
+}
+
+# start_binary LOG BINARY ARGS...: starts the binary in the background with its output
+# in LOG, and waits (up to 10 s) for the log line that names its "port".
+start_binary() {
+  local output="$1"
+  shift
+  "$@" >"$output" 2>&1 &
+  BINARY_PID=$!
+  BINARY_PORT=""
+  for _ in $(seq 100); do
+    BINARY_PORT="$(grep -o '"port":[0-9]*' "$output" | head -1 | cut -d: -f2 || true)"
+    [ -n "$BINARY_PORT" ] && return 0
+    kill -0 "$BINARY_PID" 2>/dev/null || fail "$1 exited before listening"
+    sleep 0.1
+  done
+  fail "no log line with the port of $1 within 10 s"
+}
+
+# http_request PORT METHOD TARGET [BODY [HEADER...]]: one request on its own
+# connection to 127.0.0.1:PORT; prints the whole response.
+http_request() {
+  local port="$1" method="$2" target="$3" body="${4:-}"
+  shift 3
+  [ $# -gt 0 ] && shift
+  local headers=""
+  for header in "$@"; do headers+="$header"$'\r\n'; done
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%sContent-Length: %d\r\n\r\n%s' \
+    "$method" "$target" "$headers" "${#body}" "$body" >&3
+  cat <&3
+  exec 3<&-
+}
+
+# stop_binary: SIGTERM, then the exit status must be 0.
+stop_binary() {
+  kill -TERM "$BINARY_PID"
+  local status=0
+  wait "$BINARY_PID" || status=$?
+  [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
+}
