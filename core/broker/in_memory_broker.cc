@@ -202,6 +202,44 @@ Result<QueueConfig> InMemoryBroker::queue_config(std::string_view queue_name) co
   return (*queue)->config;
 }
 
+Status InMemoryBroker::set_queue_attributes(std::string_view name, const QueueConfig& requested) {
+  const auto it = queues_.find(name);
+  if (it == queues_.end()) return no_such_queue(name);
+  Queue& queue = it->second;
+  QueueConfig config = requested;
+  config.max_messages = queue.config.max_messages;
+  config.max_in_flight = queue.config.max_in_flight;
+  config.max_waiting_receives = queue.config.max_waiting_receives;
+  if (Status status = config.validate(); !status.ok()) return status;
+  if (config.fifo != queue.config.fifo) {
+    return Status::invalid_argument("a queue cannot change between standard and FIFO",
+                                    sqs_error::kInvalidAttributeValue);
+  }
+  Queue* dead_letter = nullptr;
+  if (config.redrive) {
+    const auto target = queues_.find(config.redrive->dead_letter_queue);
+    if (target == queues_.end() || target == it) {
+      return Status::invalid_argument(
+          "the redrive policy's dead-letter queue " + config.redrive->dead_letter_queue + " must be another queue",
+          sqs_error::kInvalidParameterValue);
+    }
+    if (target->second.config.fifo != config.fifo) {
+      return Status::invalid_argument("a dead-letter queue must be of the same kind (standard or FIFO) as its source",
+                                      sqs_error::kInvalidParameterValue);
+    }
+    dead_letter = &target->second;
+  }
+  queue.config = config;
+  if (queue.standard) {
+    queue.standard->reconfigure(config);
+    if (dead_letter != nullptr) queue.standard->set_dead_letter_queue(dead_letter->standard.get());
+  } else {
+    queue.fifo->reconfigure(config);
+    if (dead_letter != nullptr) queue.fifo->set_dead_letter_queue(dead_letter->fifo.get());
+  }
+  return Status();
+}
+
 Status InMemoryBroker::declare_exchange(std::string_view name, ExchangeType type) {
   return router_.declare_exchange(name, type);
 }

@@ -93,8 +93,13 @@ class MessageBroker {
   virtual Status change_visibility(std::string_view queue, std::string_view receipt_handle, time::Duration timeout) = 0;
   virtual Status purge(std::string_view queue) = 0;
   virtual Result<QueueStats> queue_stats(std::string_view queue) const = 0;
-  // queue_config: the attributes the queue was created with.
+  // queue_config: the queue's attributes.
   virtual Result<QueueConfig> queue_config(std::string_view queue) const = 0;
+  // set_queue_attributes: new attributes for an existing queue (SetQueueAttributes). A
+  // queue cannot change kind (standard or FIFO); a redrive policy's dead-letter queue
+  // must exist, be of the same kind and not be the queue itself. sluice's own bounds
+  // (max_messages, max_in_flight, max_waiting_receives) stay as they were.
+  virtual Status set_queue_attributes(std::string_view queue, const QueueConfig& config) = 0;
 
   // AMQP queues: pushed to consumers, settled by ack/nack, dead-lettered through an
   // exchange. Names are shared with the SQS queues. Declaring again with the same

@@ -170,6 +170,16 @@ class SqsQueueBase {
     dead_letter_ = dead_letter;
   }
 
+  // reconfigure: new attributes from now on (SetQueueAttributes). Timeouts, delay,
+  // size and redrive apply to later operations; stored messages keep their retention.
+  // Without a redrive policy, nothing is dead-lettered any more.
+  // REQUIRES: config.validate().ok(), the same kind and the same max_waiting_receives.
+  void reconfigure(QueueConfig config) {
+    SLUICE_CHECK(config.fifo == config_.fifo && config.max_waiting_receives == config_.max_waiting_receives);
+    config_ = std::move(config);
+    if (!config_.redrive) dead_letter_ = nullptr;
+  }
+
   QueueStats stats() const {
     QueueStats stats = counters_;
     stats.visible = visible_count_;
@@ -294,7 +304,7 @@ class SqsQueueBase {
   }
 
   const std::string name_;
-  const QueueConfig config_;
+  QueueConfig config_;
   time::Scheduler& scheduler_;
   time::Prng prng_;
   observe::EventSink* events_;

@@ -65,6 +65,11 @@ Result<QueueConfig> SynchronizedBroker::queue_config(std::string_view queue) con
   return backend_->queue_config(queue);
 }
 
+Status SynchronizedBroker::set_queue_attributes(std::string_view queue, const QueueConfig& config) {
+  Lock guard(lock_);
+  return backend_->set_queue_attributes(queue, config);
+}
+
 Status SynchronizedBroker::declare_amqp_queue(std::string_view name, const AmqpQueueDeclaration& declaration) {
   Lock guard(lock_);
   return backend_->declare_amqp_queue(name, declaration);

@@ -55,6 +55,7 @@ class SynchronizedBroker final : public MessageBroker {
   Status purge(std::string_view queue) override;
   Result<QueueStats> queue_stats(std::string_view queue) const override;
   Result<QueueConfig> queue_config(std::string_view queue) const override;
+  Status set_queue_attributes(std::string_view queue, const QueueConfig& config) override;
 
   Status declare_amqp_queue(std::string_view name, const AmqpQueueDeclaration& declaration) override;
   Status consume(std::string_view queue, std::string_view consumer_tag, std::uint32_t prefetch,

@@ -139,6 +139,7 @@ void SqsApi::handle(const HttpRequest& request, Responder reply) {
   if (operation == "DeleteQueue") return reply(delete_queue(*body));
   if (operation == "PurgeQueue") return reply(purge_queue(*body));
   if (operation == "GetQueueAttributes") return reply(get_queue_attributes(*body));
+  if (operation == "SetQueueAttributes") return reply(set_queue_attributes(*body));
   if (operation == "SendMessage") return reply(send_message(*body));
   if (operation == "DeleteMessage") return reply(delete_message(*body));
   if (operation == "ChangeMessageVisibility") return reply(change_visibility(*body));
@@ -238,6 +239,19 @@ HttpResponse SqsApi::get_queue_attributes(const Body& body) {
     }
   }
   return sqs_ok({{"Attributes", out}});
+}
+
+HttpResponse SqsApi::set_queue_attributes(const Body& body) {
+  Result<std::string> queue = queue_of(body);
+  if (!queue.ok()) return sqs_error_from(queue.status());
+  const auto attributes = body.find("Attributes");
+  if (attributes == body.end()) return missing("Attributes");
+  Result<broker::QueueConfig> config = broker_.queue_config(*queue);
+  if (!config.ok()) return sqs_error_from(config.status());
+  broker::QueueConfig changed = *config;
+  if (Status s = apply_queue_attributes(*attributes, changed); !s.ok()) return sqs_error_from(s);
+  if (Status s = broker_.set_queue_attributes(*queue, changed); !s.ok()) return sqs_error_from(s);
+  return sqs_ok(json::object());
 }
 
 Result<json> SqsApi::send_entry(const std::string& queue, const json& entry) {

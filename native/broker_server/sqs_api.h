@@ -8,7 +8,7 @@
 //
 // The queue is named by QueueUrl in the body, never by the path. SigV4 Authorization
 // headers are accepted and ignored. Operations so far: CreateQueue, GetQueueUrl,
-// ListQueues, DeleteQueue, PurgeQueue, GetQueueAttributes, SendMessage(Batch),
+// ListQueues, DeleteQueue, PurgeQueue, Get/SetQueueAttributes, SendMessage(Batch),
 // ReceiveMessage (with real long polling), DeleteMessage(Batch),
 // ChangeMessageVisibility(Batch); any other target is UnsupportedOperation. Runs on
 // the broker's thread.
@@ -52,6 +52,7 @@ class SqsApi {
   HttpResponse delete_queue(const Body& body);
   HttpResponse purge_queue(const Body& body);
   HttpResponse get_queue_attributes(const Body& body);
+  HttpResponse set_queue_attributes(const Body& body);
   HttpResponse send_message(const Body& body);
   HttpResponse send_batch(const Body& body);
   void receive_message(const Body& body, Responder reply);

@@ -223,6 +223,26 @@ TEST_F(SqsApiTest, TwoConcurrentFifoReceiversKeepEachGroupInOrder) {
   EXPECT_EQ(seen["bob"], in_order);
 }
 
+TEST_F(SqsApiTest, SetQueueAttributesChangesTheQueueAndRefusesWhatItCannotChange) {
+  const std::string queue = create("orders");
+  ASSERT_EQ(call("SetQueueAttributes", json{{"QueueUrl", queue}, {"Attributes", {{"VisibilityTimeout", "45"}}}}.dump())
+                .status,
+            200);
+  Reply read = call("GetQueueAttributes", json{{"QueueUrl", queue}, {"AttributeNames", {"VisibilityTimeout"}}}.dump());
+  EXPECT_EQ(read.body["Attributes"], json({{"VisibilityTimeout", "45"}}));
+  EXPECT_EQ(call("SetQueueAttributes", json{{"QueueUrl", queue}, {"Attributes", {{"FifoQueue", "true"}}}}.dump())
+                .body["__type"],
+            "com.amazonaws.sqs#InvalidAttributeValue");
+  EXPECT_EQ(
+      call("SetQueueAttributes", json{{"QueueUrl", queue}, {"Attributes", {{"Colour", "red"}}}}.dump()).body["__type"],
+      "com.amazonaws.sqs#InvalidAttributeName");
+  EXPECT_EQ(call("SetQueueAttributes", json{{"QueueUrl", queue}}.dump()).body["__type"],
+            "com.amazonaws.sqs#MissingParameter");
+  EXPECT_EQ(
+      call("GetQueueAttributes", json{{"QueueUrl", queue}, {"AttributeNames", {"VisibilityTimeout"}}}.dump()).body,
+      read.body);  // the refusals changed nothing
+}
+
 TEST_F(SqsApiTest, BatchesAnswerPerEntryAndRefuseBadBatchesWhole) {
   const std::string queue = create("orders");
   Reply sent = call("SendMessageBatch", json{{"QueueUrl", queue},

@@ -92,6 +92,30 @@ TEST_P(BrokerConformanceTest, CreateQueueIsIdempotentAndRefusesOtherAttributes) 
   EXPECT_THAT(broker_->list_queues("orders"), ElementsAre("orders", "orders-dlq"));
 }
 
+TEST_P(BrokerConformanceTest, SetQueueAttributesChangesWhatLaterOperationsDo) {
+  create("orders", {.visibility_timeout = 30s});
+  create("orders-dlq");
+  ASSERT_TRUE(broker_->send("orders", {.body = "x"}).ok());
+  QueueConfig changed = *broker_->queue_config("orders");
+  changed.visibility_timeout = 5s;
+  changed.redrive = RedrivePolicy{"orders-dlq", 1};
+  ASSERT_TRUE(broker_->set_queue_attributes("orders", changed).ok());
+  EXPECT_EQ(broker_->queue_config("orders")->visibility_timeout, 5s);
+  EXPECT_EQ(bodies(receive("orders")), std::vector<std::string>{"x"});
+  time_.run_for(5s);  // the new timeout: visible again, and over maxReceiveCount 1
+  EXPECT_TRUE(receive("orders").empty());
+  EXPECT_EQ(bodies(receive("orders-dlq")), std::vector<std::string>{"x"});
+
+  QueueConfig to_fifo = changed;
+  to_fifo.fifo = true;
+  EXPECT_EQ(broker_->set_queue_attributes("orders", to_fifo).reason(), sqs_error::kInvalidAttributeValue);
+  QueueConfig self_redrive = changed;
+  self_redrive.redrive = RedrivePolicy{"orders", 1};
+  EXPECT_EQ(broker_->set_queue_attributes("orders", self_redrive).reason(), sqs_error::kInvalidParameterValue);
+  EXPECT_EQ(broker_->set_queue_attributes("nope", changed).reason(), sqs_error::kQueueDoesNotExist);
+  EXPECT_EQ(broker_->queue_config("orders")->visibility_timeout, 5s);  // the refusals changed nothing
+}
+
 TEST_P(BrokerConformanceTest, SendReceiveDeleteAndRedeliveryAfterTheVisibilityTimeout) {
   create("orders", {.visibility_timeout = 30s});
   const Result<BrokerSendResult> sent = broker_->send("orders", {.body = "OrderCreated"});
