@@ -6,8 +6,9 @@
 
 namespace sluice::saga {
 
-EventBus::EventBus(broker::MessageBroker& broker, std::string exchange, observe::EventSink* events)
-    : broker_(broker), exchange_(std::move(exchange)), events_(events) {}
+EventBus::EventBus(broker::MessageBroker& broker, std::string exchange, observe::EventSink* events,
+                   std::size_t remembered_keys)
+    : broker_(broker), exchange_(std::move(exchange)), events_(events), remembered_keys_(remembered_keys) {}
 
 Status EventBus::declare() { return broker_.declare_exchange(exchange_, broker::ExchangeType::kTopic); }
 
@@ -57,7 +58,7 @@ bool EventBus::handle(const std::string& service, const broker::BrokerMessage& m
     report("saga.event_malformed", service, event.status().message());
     return false;
   }
-  std::set<std::string>& processed = processed_[service];
+  RecentKeys& processed = processed_.try_emplace(service, remembered_keys_).first->second;
   const std::string key = event->key();
   if (processed.contains(key)) {
     report("saga.event_duplicate", service, key);

@@ -30,6 +30,7 @@
 #include "core/base/result.h"
 #include "core/broker/message_broker.h"
 #include "core/observe/event.h"
+#include "core/saga/recent_keys.h"
 #include "core/saga/saga_event.h"
 
 namespace sluice::saga {
@@ -39,9 +40,10 @@ class EventBus {
   using Reaction = std::function<Result<std::vector<SagaEvent>>(const SagaEvent&)>;
   using PollDone = std::function<void(Result<std::size_t>)>;
 
-  // EventBus: the broker and sink outlive the bus.
+  // EventBus: the broker and sink outlive the bus. Each service remembers the last
+  // `remembered_keys` idempotency keys it processed.
   explicit EventBus(broker::MessageBroker& broker, std::string exchange = "saga-events",
-                    observe::EventSink* events = nullptr);
+                    observe::EventSink* events = nullptr, std::size_t remembered_keys = 100'000);
 
   // declare: the topic exchange the events go through.
   Status declare();
@@ -63,7 +65,8 @@ class EventBus {
   broker::MessageBroker& broker_;
   std::string exchange_;
   observe::EventSink* events_;
-  std::map<std::string, std::set<std::string>, std::less<>> processed_;  // service -> idempotency keys
+  std::size_t remembered_keys_;
+  std::map<std::string, RecentKeys, std::less<>> processed_;  // service -> recent idempotency keys
 };
 
 }  // namespace sluice::saga

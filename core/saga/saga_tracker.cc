@@ -59,8 +59,9 @@ ChoreographyFlow article_order_flow() {
           }};
 }
 
-SagaTracker::SagaTracker(ChoreographyFlow flow, const time::Clock& clock, observe::EventSink* events)
-    : flow_(std::move(flow)), clock_(clock), events_(events) {
+SagaTracker::SagaTracker(ChoreographyFlow flow, const time::Clock& clock, observe::EventSink* events,
+                         std::size_t remembered_keys)
+    : flow_(std::move(flow)), clock_(clock), events_(events), seen_keys_(remembered_keys) {
   SLUICE_CHECK(flow_.validate().ok());
 }
 
@@ -70,7 +71,7 @@ Status SagaTracker::observe(const SagaEvent& event) {
     return Status::invalid_argument("flow \"" + flow_.name + "\" has no event \"" + event.type + "\"");
   }
   if (event.correlation_id.empty()) return Status::invalid_argument("saga event without a correlation id");
-  if (!seen_keys_.insert(event.key()).second) return Status();
+  if (!seen_keys_.insert(event.key())) return Status();
   // Events travel on different queues, so a saga may first be seen in the middle.
   TrackedSaga& saga = sagas_[event.correlation_id];
   saga.correlation_id = event.correlation_id;

@@ -23,6 +23,7 @@
 
 #include "core/base/status.h"
 #include "core/observe/event.h"
+#include "core/saga/recent_keys.h"
 #include "core/saga/saga_event.h"
 #include "core/saga/saga_record.h"
 #include "core/time/clock.h"
@@ -79,8 +80,10 @@ struct TrackedSaga {
 
 class SagaTracker {
  public:
-  // REQUIRES: flow.validate().ok(); the clock and sink outlive the tracker.
-  SagaTracker(ChoreographyFlow flow, const time::Clock& clock, observe::EventSink* events = nullptr);
+  // REQUIRES: flow.validate().ok(); the clock and sink outlive the tracker. Copies are
+  // recognised among the last `remembered_keys` events.
+  SagaTracker(ChoreographyFlow flow, const time::Clock& clock, observe::EventSink* events = nullptr,
+              std::size_t remembered_keys = 100'000);
 
   // observe: takes one event into account. An event type the flow does not know is an
   // error and changes nothing.
@@ -99,7 +102,7 @@ class SagaTracker {
   const time::Clock& clock_;
   observe::EventSink* events_;
   std::map<std::string, TrackedSaga, std::less<>> sagas_;
-  std::set<std::string, std::less<>> seen_keys_;
+  RecentKeys seen_keys_;
 };
 
 }  // namespace sluice::saga

@@ -232,6 +232,18 @@ TEST(SagaTrackerTest, RejectsUnknownEventsAndInvalidFlows) {
   EXPECT_NE(flow.validate().message().find("needs a step"), std::string::npos);
 }
 
+TEST(RecentKeysTest, RemembersTheLastKeysOnly) {
+  RecentKeys seen(2);
+  EXPECT_TRUE(seen.insert("a"));
+  EXPECT_FALSE(seen.insert("a"));
+  EXPECT_TRUE(seen.insert("b"));
+  EXPECT_TRUE(seen.insert("c"));  // "a" is forgotten
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_FALSE(seen.contains("a"));
+  EXPECT_TRUE(seen.insert("a"));
+  EXPECT_FALSE(seen.insert("c"));
+}
+
 TEST(SagaTrackerTest, EventsAfterTheEndAreKeptButDoNotChangeTheState) {
   time::VirtualTime time;
   SagaTracker tracker(article_order_flow(), time);
