@@ -45,7 +45,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // The options are shared: asio may finish a connection's operations after the
   // client that opened it is gone.
   ClientConnection(asio::io_context& io, std::shared_ptr<const HttpClientOptions> options)
-      : options_(std::move(options)), socket_(io), timer_(io) {
+      : options_(std::move(options)), socket_(io), resolver_(io), timer_(io) {
     http_parser_settings_init(&settings_);
     settings_.on_status = [](http_parser*, const char*, std::size_t) { return 0; };
     settings_.on_header_field = [](http_parser* p, const char* at, std::size_t length) {
@@ -78,20 +78,30 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     };
   }
 
+  // connect: to the host's address, or to each address a name resolves to in turn.
   void connect(std::function<void(const asio::error_code&)> done) {
-    asio::error_code error;
-    const asio::ip::address address = asio::ip::make_address(options_->host, error);
-    if (error) return asio::post(socket_.get_executor(), [done, error] { done(error); });
     auto self = shared_from_this();
     arm(options_->connect_timeout);
-    socket_.async_connect(tcp::endpoint(address, options_->port), [self, done](const asio::error_code& failed) {
+    auto connected = [self, done](const asio::error_code& failed) {
       self->timer_.cancel();
       if (!failed) {
         asio::error_code ignored;
         self->socket_.set_option(tcp::no_delay(true), ignored);
       }
       done(failed);
-    });
+    };
+    asio::error_code not_an_address;
+    const asio::ip::address address = asio::ip::make_address(options_->host, not_an_address);
+    if (!not_an_address) {
+      return socket_.async_connect(tcp::endpoint(address, options_->port), std::move(connected));
+    }
+    resolver_.async_resolve(
+        options_->host, std::to_string(options_->port),
+        [self, connected](const asio::error_code& error, tcp::resolver::results_type results) {
+          if (error) return connected(error);
+          asio::async_connect(self->socket_, results,
+                              [connected](const asio::error_code& failed, const tcp::endpoint&) { connected(failed); });
+        });
   }
 
   void exchange(const std::string& bytes, Exchange done) {
@@ -169,6 +179,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
   std::shared_ptr<const HttpClientOptions> options_;
   tcp::socket socket_;
+  tcp::resolver resolver_;
   asio::steady_timer timer_;
   http_parser parser_{};
   http_parser_settings settings_{};

@@ -34,7 +34,7 @@
 namespace sluice::native {
 
 struct HttpClientOptions {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // an address, or a name to resolve
   std::uint16_t port = 80;
   std::string target_service;  // the callee, for metrics labels and errors
   std::size_t max_connections = 64;

@@ -136,6 +136,16 @@ TEST_F(HttpClientTest, RefusesAtOnceWhenThePendingQueueIsFull) {
   EXPECT_EQ(outcomes, (std::vector<std::string>{"pool_overflow", "ok", "ok"}));  // the third, refused at once
 }
 
+TEST_F(HttpClientTest, ResolvesAHostName) {
+  HttpClientOptions named = options();
+  named.host = "localhost";
+  HttpClient client(io, named);
+  std::optional<int> status;
+  client.request(get("/api/inventory/SKU-1"), [&](Result<HttpClientResponse> r) { status = r.ok() ? r->status : -1; });
+  run_until([&] { return status.has_value(); });
+  EXPECT_EQ(*status, 200);
+}
+
 TEST_F(HttpClientTest, AHostThatRefusesIsAConnectError) {
   HttpClientOptions nowhere = options();
   nowhere.port = 1;  // nothing listens on port 1 here
