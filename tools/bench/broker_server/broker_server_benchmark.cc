@@ -3,8 +3,8 @@
 // deletes them (DeleteMessageBatch), with 1, 4 and 16 connections, each on its own
 // queue. items_per_second counts messages through all three steps; p50/p99 are per
 // SQS call. The server runs in this process on one asio thread, without logs or
-// metrics. Compare with ElasticMQ's reported ~2,600 messages/s through its REST API;
-// absolute times drift on a shared machine.
+// metrics. The peer in the same run is the same steps on the core broker called
+// directly. Compare ratios; absolute times drift on a shared machine.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/broker/in_memory_broker.h"
+#include "core/time/virtual_time.h"
 #include "native/broker_server/sqs_api.h"
 #include "native/runtime/asio_scheduler.h"
 #include "native/runtime/http_server.h"
@@ -144,5 +145,27 @@ void BM_SendReceiveDeleteBatches(benchmark::State& state) {
   state.SetItemsProcessed(messages);
 }
 BENCHMARK(BM_SendReceiveDeleteBatches)->Threads(1)->Threads(4)->Threads(16)->UseRealTime();
+
+// The peer: the same three steps on the same core broker called directly, in one
+// thread on virtual time: no HTTP, no JSON, no second thread. The ratio is what the
+// network protocol costs.
+void BM_SameStepsOnTheBrokerDirectly(benchmark::State& state) {
+  sluice::time::VirtualTime time;
+  sluice::broker::InMemoryBroker broker(time, sluice::time::Prng(1));
+  static_cast<void>(broker.create_queue("bench", {}));
+  const std::string body(100, 'x');
+  std::int64_t messages = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 10; ++i) static_cast<void>(broker.send("bench", {.body = body}));
+    std::vector<sluice::broker::BrokerMessage> received;
+    broker.receive("bench", {.max_messages = 10},
+                   [&](sluice::Result<std::vector<sluice::broker::BrokerMessage>> r) { received = *std::move(r); });
+    time.run_for(std::chrono::seconds(0));
+    for (const auto& m : received) static_cast<void>(broker.delete_message("bench", m.message.receipt_handle));
+    messages += static_cast<std::int64_t>(received.size());
+  }
+  state.SetItemsProcessed(messages);
+}
+BENCHMARK(BM_SameStepsOnTheBrokerDirectly);
 
 }  // namespace
