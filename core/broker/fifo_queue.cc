@@ -92,9 +92,13 @@ Result<FifoSendResult> FifoQueue::send(FifoSendRequest request) {
   FifoSendResult result{id.text(), format_sequence(message.sequence), false};
   deduplication_[*key] = Deduplicated{now + kDeduplicationWindow, result.message_id, message.sequence};
   deduplication_expiry_.emplace_back(now + kDeduplicationWindow, *key);
-  store(std::move(message), config_.delay);
+  const Stored& stored = messages_.at(store(std::move(message), config_.delay));
   ++counters_.sent;
   report("queue.sent", id);
+  if (journal_ != nullptr) {
+    journal_stored(stored, now + config_.delay, stored.group_id, stored.sequence);
+    journal_->deduplication_recorded(name_, *key, result.message_id, stored.sequence, now + kDeduplicationWindow);
+  }
   serve_waiters();
   rearm();
   return result;
@@ -208,6 +212,7 @@ FifoQueue::Stored FifoQueue::remove(std::uint64_t seq, std::string_view event) {
       break;
   }
   if (!event.empty()) report(event, message.id);
+  journal_removed(message.id);
   if (group.messages.empty()) {
     groups_.erase(group_it);
   } else {
@@ -252,8 +257,40 @@ void FifoQueue::accept_dead_letter(Stored message) {
   advance();
   forget_receipts(message);
   message.sequence = ++last_sequence_number_;
-  store(std::move(message), time::Duration::zero());
+  const Stored& stored = messages_.at(store(std::move(message), time::Duration::zero()));
+  journal_stored(stored, scheduler_.now(), stored.group_id, stored.sequence);
   serve_waiters();
+  rearm();
+}
+
+Status FifoQueue::restore(const JournaledMessage& record) {
+  advance();
+  Result<std::pair<internal::StoredMessage, time::Duration>> restored_message = restored(record);
+  if (!restored_message.ok()) return restored_message.status();
+  if (Status status = validate_fifo_id("MessageGroupId", record.group_id); !status.ok()) return status;
+  auto [base, delay] = *std::move(restored_message);
+  Stored message;
+  static_cast<internal::StoredMessage&>(message) = std::move(base);
+  message.group_id = std::string(record.group_id);
+  message.sequence = record.sequence;
+  last_sequence_number_ = std::max(last_sequence_number_, record.sequence);
+  store(std::move(message), delay);
+  serve_waiters();
+  rearm();
+  return Status();
+}
+
+void FifoQueue::restore_deduplication(std::string_view key, std::string_view message_id, std::uint64_t sequence,
+                                      time::Instant expires) {
+  advance();
+  last_sequence_number_ = std::max(last_sequence_number_, sequence);
+  if (expires <= scheduler_.now()) return;
+  deduplication_[std::string(key)] = Deduplicated{expires, std::string(message_id), sequence};
+  // Expiries stay in order, whatever order they are restored in.
+  const auto position =
+      std::upper_bound(deduplication_expiry_.begin(), deduplication_expiry_.end(), expires,
+                       [](time::Instant at, const std::pair<time::Instant, std::string>& e) { return at < e.first; });
+  deduplication_expiry_.emplace(position, expires, std::string(key));
   rearm();
 }
 

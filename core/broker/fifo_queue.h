@@ -86,6 +86,14 @@ class FifoQueue final : public internal::SqsQueueBase<FifoQueue, internal::FifoS
 
   Result<FifoSendResult> send(FifoSendRequest request);
 
+  // restore: puts back a message the journal had (see queue_journal.h) at the end of
+  // its group; later sends get later sequence numbers. Not journaled again.
+  Status restore(const JournaledMessage& record);
+  // restore_deduplication: `key` counts as sent (as message_id, sequence) until
+  // `expires`; nothing if that has passed.
+  void restore_deduplication(std::string_view key, std::string_view message_id, std::uint64_t sequence,
+                             time::Instant expires);
+
  private:
   friend class internal::SqsQueueBase<FifoQueue, internal::FifoStoredMessage, FifoReceivedMessage>;
   using Stored = internal::FifoStoredMessage;

@@ -76,7 +76,10 @@ Status InMemoryBroker::create_queue(std::string_view name, const QueueConfig& co
     queue.standard = std::make_unique<StandardQueue>(std::string(name), config, scheduler_, prng_.fork(), events_);
     if (dead_letter != nullptr) queue.standard->set_dead_letter_queue(dead_letter->standard.get());
   }
+  if (queue.fifo) queue.fifo->set_journal(journal_);
+  if (queue.standard) queue.standard->set_journal(journal_);
   queues_.emplace(std::string(name), std::move(queue));
+  if (journal_ != nullptr) journal_->queue_configured(name, config);
   return Status();
 }
 
@@ -97,6 +100,7 @@ Status InMemoryBroker::delete_queue(std::string_view name) {
   }
   router_.remove_queue(name);
   queues_.erase(it);
+  if (journal_ != nullptr) journal_->queue_deleted(name);
   return Status();
 }
 
@@ -237,17 +241,48 @@ Status InMemoryBroker::set_queue_attributes(std::string_view name, const QueueCo
     queue.fifo->reconfigure(config);
     if (dead_letter != nullptr) queue.fifo->set_dead_letter_queue(dead_letter->fifo.get());
   }
+  if (journal_ != nullptr) journal_->queue_configured(name, config);
   return Status();
 }
 
 Status InMemoryBroker::declare_exchange(std::string_view name, ExchangeType type) {
-  return router_.declare_exchange(name, type);
+  Status status = router_.declare_exchange(name, type);
+  if (status.ok() && journal_ != nullptr) journal_->exchange_declared(name, type);
+  return status;
 }
 
 Status InMemoryBroker::bind_queue(std::string_view queue, std::string_view exchange, std::string_view key,
                                   const Headers& arguments) {
   if (!queues_.contains(queue) && !amqp_queues_.contains(queue)) return no_such_queue(queue);
-  return router_.bind(queue, exchange, key, arguments);
+  Status status = router_.bind(queue, exchange, key, arguments);
+  if (status.ok() && journal_ != nullptr && queues_.contains(queue)) {
+    journal_->queue_bound(queue, exchange, key, arguments);
+  }
+  return status;
+}
+
+void InMemoryBroker::set_journal(QueueJournal* journal) {
+  journal_ = journal;
+  for (auto& [name, queue] : queues_) {
+    if (queue.standard) queue.standard->set_journal(journal);
+    if (queue.fifo) queue.fifo->set_journal(journal);
+  }
+}
+
+Status InMemoryBroker::restore_message(std::string_view queue_name, const JournaledMessage& message) {
+  Result<Queue*> queue = find(queue_name);
+  if (!queue.ok()) return queue.status();
+  return (*queue)->standard ? (*queue)->standard->restore(message) : (*queue)->fifo->restore(message);
+}
+
+Status InMemoryBroker::restore_deduplication(std::string_view queue_name, std::string_view key,
+                                             std::string_view message_id, std::uint64_t sequence,
+                                             time::Instant expires) {
+  Result<Queue*> queue = find(queue_name);
+  if (!queue.ok()) return queue.status();
+  if (!(*queue)->fifo) return Status::invalid_argument("queue " + std::string(queue_name) + " is not a FIFO queue");
+  (*queue)->fifo->restore_deduplication(key, message_id, sequence, expires);
+  return Status();
 }
 
 Result<AmqpQueue*> InMemoryBroker::find_amqp(std::string_view name) {

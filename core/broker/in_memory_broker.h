@@ -16,6 +16,7 @@
 #include "core/broker/fifo_queue.h"
 #include "core/broker/message_broker.h"
 #include "core/broker/partitioned_log.h"
+#include "core/broker/queue_journal.h"
 #include "core/broker/standard_queue.h"
 
 namespace sluice::broker {
@@ -69,6 +70,19 @@ class InMemoryBroker final : public MessageBroker {
   Result<std::optional<std::int64_t>> committed(std::string_view topic, std::string_view group,
                                                 std::uint32_t partition) override;
 
+  // set_journal: from now on, tell `journal` every change to SQS queues, exchanges and
+  // bindings to SQS queues (null: nobody). REQUIRES: the journal outlives the broker or
+  // is replaced first.
+  void set_journal(QueueJournal* journal);
+
+  // Restoring from a journal, before set_journal: queues, exchanges and bindings come
+  // back through the ordinary calls; messages and deduplication windows through these.
+  // restore_message: the message, at the end of the queue (or of its FIFO group).
+  Status restore_message(std::string_view queue, const JournaledMessage& message);
+  // restore_deduplication: a FIFO queue's deduplication entry (see FifoQueue).
+  Status restore_deduplication(std::string_view queue, std::string_view key, std::string_view message_id,
+                               std::uint64_t sequence, time::Instant expires);
+
  private:
   struct Queue {
     QueueConfig config;
@@ -105,6 +119,7 @@ class InMemoryBroker final : public MessageBroker {
   time::Scheduler& scheduler_;
   time::Prng prng_;
   observe::EventSink* events_;
+  QueueJournal* journal_ = nullptr;
   InMemoryBrokerLimits limits_;
   ExchangeRouter router_;
   std::map<std::string, Queue, std::less<>> queues_;

@@ -15,6 +15,7 @@
 #ifndef SLUICE_CORE_BROKER_SQS_QUEUE_BASE_H_
 #define SLUICE_CORE_BROKER_SQS_QUEUE_BASE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,7 @@
 #include "core/base/result.h"
 #include "core/broker/message.h"
 #include "core/broker/queue_config.h"
+#include "core/broker/queue_journal.h"
 #include "core/broker/queue_timing.h"
 #include "core/broker/sqs_rules.h"
 #include "core/observe/event.h"
@@ -153,6 +155,7 @@ class SqsQueueBase {
     visible_count_ = in_flight_ = delayed_ = 0;
     wake_timer_.cancel();
     rearm();
+    if (journal_ != nullptr) journal_->queue_purged(name_);
     if (events_ != nullptr) {
       const observe::Attribute attribute{"messages", static_cast<std::int64_t>(count)};
       events_->on_event(observe::Event{"queue.purged", name_, scheduler_.now(), {}, {&attribute, 1}});
@@ -179,6 +182,9 @@ class SqsQueueBase {
     config_ = std::move(config);
     if (!config_.redrive) dead_letter_ = nullptr;
   }
+
+  // set_journal: from now on, tell `journal` every change (null: nobody).
+  void set_journal(QueueJournal* journal) { journal_ = journal; }
 
   QueueStats stats() const {
     QueueStats stats = counters_;
@@ -267,6 +273,40 @@ class SqsQueueBase {
     schedule_visible(seq, message, now + visibility);
     ++counters_.delivered;
     report("queue.delivered", message.id);
+    if (journal_ != nullptr) {
+      journal_->message_received(name_, message.id.text(), message.receive_count, message.first_received_at);
+    }
+  }
+
+  // journal_stored: tells the journal that `message` entered this queue.
+  void journal_stored(const StoredMessage& message, time::Instant visible_at, std::string_view group_id = {},
+                      std::uint64_t sequence = 0) {
+    if (journal_ == nullptr) return;
+    const std::string id = message.id.text();
+    journal_->message_stored(name_,
+                             JournaledMessage{id, message.body, message.attributes.get(), message.sent_at, visible_at,
+                                              message.receive_count, message.first_received_at, group_id, sequence});
+  }
+
+  void journal_removed(const MessageId& id) {
+    if (journal_ != nullptr) journal_->message_removed(name_, id.text());
+  }
+
+  // restored: a message as the journal had it, for the derived queue to store; its
+  // delay is what is left of it now. Nothing is reported or journaled: it was already.
+  Result<std::pair<StoredMessage, time::Duration>> restored(const JournaledMessage& record) const {
+    const std::optional<MessageId> id = MessageId::parse(record.message_id);
+    if (!id)
+      return Status::invalid_argument("a restored message id is not one of ours: " + std::string(record.message_id));
+    StoredMessage message;
+    message.id = *id;
+    message.body = std::string(record.body);
+    if (record.attributes != nullptr) message.attributes = attributes_of(*record.attributes);
+    message.sent_at = record.sent_at;
+    message.receive_count = record.receive_count;
+    message.first_received_at = record.first_received_at;
+    const time::Duration delay = std::max(time::Duration::zero(), record.visible_at - scheduler_.now());
+    return std::pair{std::move(message), delay};
   }
 
   ReceivedMessage as_received(std::uint64_t seq, const Stored& message) const {
@@ -308,6 +348,7 @@ class SqsQueueBase {
   time::Scheduler& scheduler_;
   time::Prng prng_;
   observe::EventSink* events_;
+  QueueJournal* journal_ = nullptr;
   const std::uint64_t tag_;  // names this queue in its receipt handles
   Derived* dead_letter_ = nullptr;
 

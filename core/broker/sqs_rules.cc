@@ -187,6 +187,29 @@ std::string MessageId::text() const {
   return id;
 }
 
+std::optional<MessageId> MessageId::parse(std::string_view text) {
+  // Hex fields between the dashes, as text() writes them.
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[14] != '4' || text[18] != '-' || text[23] != '-') {
+    return std::nullopt;
+  }
+  bool valid = true;
+  const auto field = [&](std::size_t from, std::size_t digits) {
+    std::uint64_t value = 0;
+    for (std::size_t i = from; i < from + digits; ++i) {
+      const std::int8_t digit = kHexValue[static_cast<unsigned char>(text[i])];
+      if (digit < 0) valid = false;
+      value = (value << 4) | static_cast<std::uint64_t>(digit < 0 ? 0 : digit);
+    }
+    return value;
+  };
+  const std::uint64_t variant = field(19, 4);
+  MessageId id;
+  id.high = (field(0, 8) << 32) | (field(9, 4) << 16) | field(15, 3);
+  id.low = ((variant & 0x3fff) << 48) | field(24, 12);
+  if (!valid || (variant & 0xc000) != 0x8000) return std::nullopt;
+  return id;
+}
+
 std::string ReceiptHandle::format(std::uint64_t queue_tag) const {
   std::string handle;
   handle.reserve(64);

@@ -38,6 +38,9 @@ struct MessageId {
 
   // text: "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
   std::string text() const;
+  // parse: the id whose text() is `text` (a version 4 UUID in lowercase with y one of
+  // 8, 9, a, b), or nullopt: ids come back this way from a journal.
+  static std::optional<MessageId> parse(std::string_view text);
 };
 
 // make_message_id: a version 4 UUID drawn from `prng`.

@@ -35,9 +35,10 @@ Result<std::string> StandardQueue::send(SendRequest request) {
   message.attributes = attributes_of(std::move(request.attributes));
   message.sent_at = scheduler_.now();
   const MessageId id = message.id;
-  store(std::move(message), delay);
+  const Stored& stored = messages_.at(store(std::move(message), delay));
   ++counters_.sent;
   report("queue.sent", id);
+  journal_stored(stored, stored.sent_at + delay);
   serve_waiters();
   rearm();
   return id.text();
@@ -96,6 +97,7 @@ StandardQueue::Stored StandardQueue::remove(std::uint64_t seq, std::string_view 
       break;
   }
   if (!event.empty()) report(event, message.id);
+  journal_removed(message.id);
   return std::move(message);  // its deque and heap entries are now stale
 }
 
@@ -137,9 +139,20 @@ void StandardQueue::serve_waiters() {
 void StandardQueue::accept_dead_letter(Stored message) {
   advance();
   forget_receipts(message);
-  store(std::move(message), time::Duration::zero());
+  journal_stored(messages_.at(store(std::move(message), time::Duration::zero())), scheduler_.now());
   serve_waiters();
   rearm();
+}
+
+Status StandardQueue::restore(const JournaledMessage& record) {
+  advance();
+  Result<std::pair<Stored, time::Duration>> message = restored(record);
+  if (!message.ok()) return message.status();
+  auto [stored, delay] = *std::move(message);
+  store(std::move(stored), delay);
+  serve_waiters();
+  rearm();
+  return Status();
 }
 
 std::size_t StandardQueue::redrive_to(StandardQueue& target, std::size_t max_messages) {

@@ -63,6 +63,10 @@ class StandardQueue final : public internal::SqsQueueBase<StandardQueue, interna
   // redrive back to its source), with their ids and send times. Returns how many.
   std::size_t redrive_to(StandardQueue& target, std::size_t max_messages);
 
+  // restore: puts back a message the journal had (see queue_journal.h), visible when
+  // its delay ends, whatever its state was. Not journaled again.
+  Status restore(const JournaledMessage& record);
+
  private:
   friend class internal::SqsQueueBase<StandardQueue, internal::StoredMessage, ReceivedMessage>;
   using Stored = internal::StoredMessage;
