@@ -2,24 +2,32 @@
 // SQS clients work against it by changing only the endpoint. Binds 127.0.0.1:9324 by
 // default (the usual SQS-emulator port); the exchange and topic models under /v1 (see
 // broker_api.h); /metrics and /healthz on the same port; one JSON log line per
-// request. In memory only, for now.
+// request. In memory unless --data_dir names where to keep a durable copy: then every
+// change is committed to SQLite (one fsync per event-loop turn, shared by the requests
+// in it) before its reply, and a restart, even after kill -9, restores the queues.
 #include <absl/flags/flag.h>
 
 #include <asio.hpp>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
 
 #include "core/broker/in_memory_broker.h"
 #include "native/broker_server/broker_api.h"
+#include "native/broker_server/sqlite_broker_journal.h"
 #include "native/broker_server/sqs_api.h"
 #include "native/cli/cli.h"
 #include "native/runtime/asio_scheduler.h"
+#include "native/runtime/group_commit.h"
 #include "native/runtime/http_observability.h"
 #include "native/runtime/http_server.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
 ABSL_FLAG(int, port, 9324, "Port (0 picks a free one; the log says which).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Keep SQS queues, their messages and FIFO deduplication windows in this directory (created if "
+          "missing), committed before each reply and restored at start. Empty: in memory only.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
 
 namespace {
@@ -46,6 +54,24 @@ int main(int argc, char** argv) {
   asio::io_context io;
   sluice::native::AsioScheduler scheduler(io);
   sluice::broker::InMemoryBroker broker(scheduler, sluice::time::Prng(std::random_device{}()));
+  std::unique_ptr<sluice::native::SqliteBrokerJournal> journal;
+  if (const std::string data_dir = absl::GetFlag(FLAGS_data_dir); !data_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(data_dir, error);
+    if (error) return fail("--data_dir " + data_dir + ": " + error.message());
+    auto opened = sluice::native::SqliteBrokerJournal::open(data_dir + "/broker.db", scheduler);
+    if (!opened.ok()) return fail("--data_dir " + data_dir + ": " + opened.status().message());
+    journal = *std::move(opened);
+    auto restored = journal->restore(broker);
+    if (!restored.ok()) return fail("restoring from " + data_dir + ": " + restored.status().message());
+    log.log(spdlog::level::info, "restored", nullptr, std::nullopt,
+            {{"data_dir", data_dir},
+             {"queues", restored->queues},
+             {"messages", restored->messages},
+             {"deduplication_ids", restored->deduplications},
+             {"exchanges", restored->exchanges},
+             {"bindings", restored->bindings}});
+  }
   sluice::native::Metrics metrics;
   sluice::native::HttpObservability observability("broker", metrics, log);
   sluice::native::Router router;
@@ -68,6 +94,24 @@ int main(int argc, char** argv) {
     return fail(s.message());
   }
 
+  // With a journal, replies wait for the commit that covers them.
+  int exit_code = 0;
+  std::optional<sluice::native::GroupCommit> commits;
+  if (journal) {
+    commits.emplace(io, sluice::native::GroupCommit::Options{.uncommitted = [&] { return journal->has_uncommitted(); },
+                                                             .commit = [&] { return journal->commit(); },
+                                                             .on_failure =
+                                                                 [&](const sluice::Status& status) {
+                                                                   // Nothing more may be acknowledged: stop, and let clients retry elsewhere.
+                                                                   log.log(spdlog::level::critical, "journal.failed",
+                                                                           nullptr, std::nullopt,
+                                                                           {{"error", status.message()}});
+                                                                   exit_code = 1;
+                                                                   io.stop();
+                                                                 }});
+    router.wrap([&](sluice::native::Handler handler) { return commits->hold(std::move(handler)); });
+  }
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code&, int signal) {
     log.log(spdlog::level::info, "stopping", nullptr, std::nullopt, {{"signal", signal}});
@@ -78,6 +122,9 @@ int main(int argc, char** argv) {
   log.log(spdlog::level::info, "listening", nullptr, std::nullopt,
           {{"address", absl::GetFlag(FLAGS_bind)}, {"port", (*http)->port()}, {"protocol", "AWS JSON 1.0 (SQS)"}});
   io.run();
+  if (journal && exit_code == 0) {
+    if (sluice::Status s = journal->commit(); !s.ok()) return fail("the last commit failed: " + s.message());
+  }
   log.log(spdlog::level::info, "stopped", nullptr, std::nullopt);
-  return 0;
+  return exit_code;
 }

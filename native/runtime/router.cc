@@ -43,6 +43,10 @@ bool percent_decode(std::string_view text, std::string& out) {
   return true;
 }
 
+void Router::wrap(const std::function<Handler(Handler)>& wrapper) {
+  for (Route& route : routes_) route.handler = wrapper(std::move(route.handler));
+}
+
 Status Router::add(std::string method, std::string_view pattern, Handler handler) {
   if (pattern.empty() || pattern[0] != '/') {
     return Status::invalid_argument("route \"" + std::string(pattern) + "\" must start with '/'");

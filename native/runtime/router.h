@@ -32,6 +32,10 @@ class Router {
   // added before.
   Status add(std::string method, std::string_view pattern, Handler handler);
 
+  // wrap: replaces the handler of every route added so far by wrapper(handler), e.g.
+  // to hold replies until a commit (GroupCommit).
+  void wrap(const std::function<Handler(Handler)>& wrapper);
+
   struct Match {
     const Handler* handler = nullptr;  // null: `error` says why
     PathParams params;

@@ -19,7 +19,7 @@
 #include <string>
 
 #include "core/saga/barrier.h"
-#include "native/saga/sqlite_db.h"
+#include "native/sqlite/sqlite_db.h"
 
 namespace sluice::native {
 

@@ -25,15 +25,16 @@ Status SqliteSagaLog::read_live_sagas() {
   Result<SqliteStatement> select = db_.prepare("SELECT saga_id, MIN(seq), MAX(seq) FROM saga_log GROUP BY saga_id");
   if (!select.ok()) return select.status();
   SqliteStatement rows = *std::move(select);
-  for (;;) {
-    Result<bool> row = rows.step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    std::string id(rows.column_text(0));
-    const std::int64_t first = rows.column_int(1);
-    last_row_ = std::max(last_row_, rows.column_int(2));
-    live_by_first_row_.emplace(first, id);
-    first_row_.emplace(std::move(id), first);
+  if (Status s = rows.for_each_row([&] {
+        std::string id(rows.column_text(0));
+        const std::int64_t first = rows.column_int(1);
+        last_row_ = std::max(last_row_, rows.column_int(2));
+        live_by_first_row_.emplace(first, id);
+        first_row_.emplace(std::move(id), first);
+        return Status();
+      });
+      !s.ok()) {
+    return s;
   }
   compacted_below_ = low_water();  // nothing lies below the oldest saga in the table
   return Status();
@@ -95,17 +96,15 @@ Status SqliteSagaLog::load(const Visitor& visit) const {
   Result<SqliteStatement> select = const_cast<SqliteDb&>(db_).prepare("SELECT seq, record FROM saga_log ORDER BY seq");
   if (!select.ok()) return select.status();
   SqliteStatement rows = *std::move(select);
-  for (;;) {
-    Result<bool> row = rows.step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status();
+  return rows.for_each_row([&] {
     Result<saga::SagaRecord> record = saga::decode_record(rows.column_text(1));
     if (!record.ok()) {
       return Status::invalid_argument("saga log row " + std::to_string(rows.column_int(0)) + ": " +
                                       record.status().message());
     }
     visit(*std::move(record));
-  }
+    return Status();
+  });
 }
 
 Status SqliteSagaLog::erase(std::span<const std::string> saga_ids) {

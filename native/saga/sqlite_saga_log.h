@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "core/saga/saga_log.h"
-#include "native/saga/sqlite_db.h"
+#include "native/sqlite/sqlite_db.h"
 
 namespace sluice::native {
 

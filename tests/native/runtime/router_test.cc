@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace sluice::native {
 namespace {
 
@@ -22,6 +24,28 @@ TEST(RouterTest, MatchesLiteralAndParameterSegments) {
   EXPECT_NE(router.match("GET", "/api/inventory").handler, nullptr);
   EXPECT_EQ(router.route_of("GET", "/api/inventory/x"), "/api/inventory/:productId");
   EXPECT_EQ(router.route_of("GET", "/elsewhere"), "unmatched");
+}
+
+TEST(RouterTest, WrapAppliesToEveryRouteAddedSoFar) {
+  Router router;
+  std::string called;
+  ASSERT_TRUE(router.add("GET", "/a", named("a", &called)).ok());
+  ASSERT_TRUE(router.add("POST", "/b/:id", named("b", &called)).ok());
+  int wrapped_calls = 0;
+  router.wrap([&](Handler inner) {
+    return [&wrapped_calls, inner](const HttpRequest& request, const PathParams& params, Responder reply) {
+      ++wrapped_calls;
+      inner(request, params, std::move(reply));
+    };
+  });
+  ASSERT_TRUE(router.add("GET", "/c", named("c", &called)).ok());  // added later: not wrapped
+  for (const auto& [method, path, name] : {std::tuple{"GET", "/a", "a"}, {"POST", "/b/1", "b"}, {"GET", "/c", "c"}}) {
+    Router::Match match = router.match(method, path);
+    ASSERT_NE(match.handler, nullptr) << path;
+    (*match.handler)(HttpRequest{}, match.params, nullptr);
+    EXPECT_EQ(called, name);
+  }
+  EXPECT_EQ(wrapped_calls, 2);
 }
 
 TEST(RouterTest, UnknownPathsAre404AndOtherMethods405WithAllow) {

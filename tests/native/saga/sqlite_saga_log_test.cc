@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/saga/saga_runner.h"
-#include "native/saga/sqlite_db.h"
+#include "native/sqlite/sqlite_db.h"
 #include "tests/core/saga/saga_test_support.h"
 #include "tests/native/saga/sqlite_test_dir.h"
 

@@ -10,25 +10,38 @@
 #include <algorithm>
 #include <asio.hpp>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "core/broker/in_memory_broker.h"
 #include "core/time/virtual_time.h"
+#include "native/broker_server/sqlite_broker_journal.h"
 #include "native/broker_server/sqs_api.h"
 #include "native/runtime/asio_scheduler.h"
+#include "native/runtime/group_commit.h"
 #include "native/runtime/http_server.h"
+#include "tools/bench/bench_db_dir.h"
 
 namespace {
 
 using nlohmann::json;
 using namespace sluice::native;
 
+// Server: the SQS endpoint on its own thread; durable ones keep a journal (as
+// --data_dir does) in a fresh directory and hold replies for its group commits.
 class Server {
  public:
-  static Server& get() {
-    static Server server;
+  static Server& in_memory() {
+    static Server server(false);
+    return server;
+  }
+  static Server& durable() {
+    static Server server(true);
     return server;
   }
   std::uint16_t port() const { return port_; }
@@ -39,14 +52,30 @@ class Server {
       io_.stop();
     });
     thread_.join();
+    if (!directory_.empty()) std::filesystem::remove_all(directory_);
   }
 
  private:
-  Server() : scheduler_(io_), broker_(scheduler_, sluice::time::Prng(1)) {
+  explicit Server(bool durable) : scheduler_(io_), broker_(scheduler_, sluice::time::Prng(1)) {
     http_ = *HttpServer::start(io_, router_, {.limits = SqsApi::kHttpLimits, .max_connections = 4096});
     port_ = http_->port();
     sqs_ = std::make_unique<SqsApi>(broker_, scheduler_, "http://127.0.0.1:" + std::to_string(port_));
     static_cast<void>(sqs_->add_routes(router_));
+    if (durable) {
+      std::string pattern = sluice::bench::db_dir() + "/sluice-broker-bench-XXXXXX";
+      directory_ = mkdtemp(pattern.data());
+      journal_ = *SqliteBrokerJournal::open(directory_ + "/broker.db", scheduler_);
+      static_cast<void>(journal_->restore(broker_));
+      commits_.emplace(io_, GroupCommit::Options{.uncommitted = [this] { return journal_->has_uncommitted(); },
+                                                 .commit = [this] { return journal_->commit(); },
+                                                 .on_failure =
+                                                     [](const sluice::Status& s) {
+                                                       std::fprintf(stderr, "journal failed: %s\n",
+                                                                    s.message().c_str());
+                                                       std::abort();
+                                                     }});
+      router_.wrap([this](Handler handler) { return commits_->hold(std::move(handler)); });
+    }
     thread_ = std::thread([this] { io_.run(); });
   }
 
@@ -56,6 +85,9 @@ class Server {
   Router router_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<SqsApi> sqs_;
+  std::string directory_;
+  std::unique_ptr<SqliteBrokerJournal> journal_;
+  std::optional<GroupCommit> commits_;
   std::uint16_t port_ = 0;
   std::thread thread_;
 };
@@ -111,8 +143,8 @@ class Client {
 
 std::atomic<int> next_queue{0};
 
-void BM_SendReceiveDeleteBatches(benchmark::State& state) {
-  Client client(Server::get().port());
+void send_receive_delete_batches(benchmark::State& state, Server& server) {
+  Client client(server.port());
   const std::string name = "bench-" + std::to_string(next_queue++);
   const json created = client.call("CreateQueue", {{"QueueName", name}});
   const std::string url = created["QueueUrl"];
@@ -144,7 +176,16 @@ void BM_SendReceiveDeleteBatches(benchmark::State& state) {
   client.report(state);
   state.SetItemsProcessed(messages);
 }
+
+void BM_SendReceiveDeleteBatches(benchmark::State& state) { send_receive_delete_batches(state, Server::in_memory()); }
 BENCHMARK(BM_SendReceiveDeleteBatches)->Threads(1)->Threads(4)->Threads(16)->UseRealTime();
+
+// The same with --data_dir's journal (in $SLUICE_BENCH_DB_DIR or /var/tmp): every reply waits for its commit (an fsync),
+// shared by the requests of one event-loop turn.
+void BM_SendReceiveDeleteBatchesDurable(benchmark::State& state) {
+  send_receive_delete_batches(state, Server::durable());
+}
+BENCHMARK(BM_SendReceiveDeleteBatchesDurable)->Threads(1)->Threads(4)->Threads(16)->UseRealTime();
 
 // The peer: the same three steps on the same core broker called directly, in one
 // thread on virtual time: no HTTP, no JSON, no second thread. The ratio is what the

@@ -7,7 +7,7 @@
 // Durable: SagaRunner with SqliteSagaLog (WAL, synchronous=FULL: an fsync per commit),
 // flushing once per batch of sagas, against raw SQLite doing the same number of
 // commits with as many rows of the same size: if the two are close, the cost is the
-// fsyncs, not our code. The database lives in --db_dir (default /var/tmp), which must
+// fsyncs, not our code. The database lives in $SLUICE_BENCH_DB_DIR (default /var/tmp), which must
 // be a real disk for fsync to mean anything.
 // Compare ratios; absolute times drift on a shared machine.
 #include <benchmark/benchmark.h>
@@ -25,8 +25,9 @@
 
 #include "core/saga/saga_runner.h"
 #include "core/time/virtual_time.h"
-#include "native/saga/sqlite_db.h"
 #include "native/saga/sqlite_saga_log.h"
+#include "native/sqlite/sqlite_db.h"
+#include "tools/bench/bench_db_dir.h"
 
 // Heap allocations, counted through replaced global operator new, so the benchmark can
 // report allocations per saga beside the time.
@@ -66,11 +67,6 @@ json output_of(std::string_view target) {
 }
 
 json order_input(std::int64_t i) { return {{"orderId", i}, {"userId", "u-1"}, {"total", 99.5}}; }
-
-std::string db_dir() {
-  const char* dir = std::getenv("SLUICE_BENCH_DB_DIR");
-  return dir == nullptr ? "/var/tmp" : dir;
-}
 
 // In memory, each answer given from inside the handler, so one start() runs a saga.
 // With data: the article's input and outputs. Without: no input and null outputs, the
@@ -128,7 +124,7 @@ void BM_ArticleOrchestratorPeer(benchmark::State& state) {
 BENCHMARK(BM_ArticleOrchestratorPeer)->ArgName("with_data")->Arg(1)->Arg(0);
 
 std::string fresh_db(const std::string& name) {
-  const std::string path = db_dir() + "/sluice-bench-" + name + "-" + std::to_string(::getpid()) + ".db";
+  const std::string path = bench::db_dir() + "/sluice-bench-" + name + "-" + std::to_string(::getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
   return path;
 }

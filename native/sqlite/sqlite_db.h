@@ -6,12 +6,13 @@
 //   SqliteStatement insert = *db->prepare("INSERT INTO t(a) VALUES (?1)");
 //   insert.bind(1, "x");
 //   if (Status s = insert.run(); !s.ok()) ...
-#ifndef SLUICE_NATIVE_SAGA_SQLITE_DB_H_
-#define SLUICE_NATIVE_SAGA_SQLITE_DB_H_
+#ifndef SLUICE_NATIVE_SQLITE_SQLITE_DB_H_
+#define SLUICE_NATIVE_SQLITE_SQLITE_DB_H_
 
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ class SqliteStatement {
   Result<bool> step();  // true: a row is ready
   // run: steps to the end, then resets for the next use.
   Status run();
+  // for_each_row: calls `per_row` at each row (read it with column_*), stopping at the
+  // first error, SQLite's or per_row's.
+  Status for_each_row(const std::function<Status()>& per_row);
   void reset();
   std::string_view column_text(int index) const;
   std::int64_t column_int(int index) const;
@@ -63,4 +67,4 @@ class SqliteDb {
 
 }  // namespace sluice::native
 
-#endif  // SLUICE_NATIVE_SAGA_SQLITE_DB_H_
+#endif  // SLUICE_NATIVE_SQLITE_SQLITE_DB_H_

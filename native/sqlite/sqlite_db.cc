@@ -1,9 +1,11 @@
-#include "native/saga/sqlite_db.h"
+#include "native/sqlite/sqlite_db.h"
 
 namespace sluice::native {
 
 void SqliteStatement::bind(int index, std::string_view text) {
-  sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  // An empty view may have no data pointer, which SQLite would bind as NULL.
+  sqlite3_bind_text(statement_.get(), index, text.data() == nullptr ? "" : text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
 }
 
 void SqliteStatement::bind(int index, std::int64_t number) { sqlite3_bind_int64(statement_.get(), index, number); }
@@ -27,6 +29,15 @@ Status SqliteStatement::run() {
   }
   reset();
   return Status();
+}
+
+Status SqliteStatement::for_each_row(const std::function<Status()>& per_row) {
+  for (;;) {
+    Result<bool> row = step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status();
+    if (Status status = per_row(); !status.ok()) return status;
+  }
 }
 
 void SqliteStatement::reset() {
