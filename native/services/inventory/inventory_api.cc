@@ -6,34 +6,12 @@
 #include <deque>
 #include <mutex>
 
+#include "native/services/common/participant_http.h"
+
 namespace sluice::native {
 namespace {
 
 using nlohmann::json;
-
-HttpResponse from_status(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-      return HttpResponse::error(400, status.reason().empty() ? "InvalidRequest" : status.reason(), status.message());
-    case StatusCode::kFailedPrecondition:
-      return HttpResponse::error(409, status.reason().empty() ? "Conflict" : status.reason(), status.message());
-    default:
-      return HttpResponse::error(503, "Unavailable", status.message());
-  }
-}
-
-// saga_key: the barrier key in the Idempotency-Key header, which must name `operation`.
-Result<saga::ParsedIdempotencyKey> saga_key(const HttpRequest& request, saga::Operation operation) {
-  const std::optional<std::string_view> header = request.header("idempotency-key");
-  if (!header) return Status::invalid_argument("an Idempotency-Key header is required", "MissingIdempotencyKey");
-  Result<saga::ParsedIdempotencyKey> key = saga::parse_idempotency_key(*header);
-  if (!key.ok()) return Status::invalid_argument(key.status().message(), "InvalidIdempotencyKey");
-  if (key->operation != operation) {
-    return Status::invalid_argument("the Idempotency-Key names the wrong operation for this endpoint",
-                                    "InvalidIdempotencyKey");
-  }
-  return key;
-}
 
 Result<std::vector<StockItem>> read_items(const json& body) {
   if (!body.is_object() || !body.contains("items") || !body["items"].is_array() || body["items"].empty()) {
@@ -139,14 +117,14 @@ Status add_inventory_routes(Router& router, StockStore& store) {
   Status s = router.add(
       "GET", "/api/inventory/:productId", [&store](const HttpRequest&, const PathParams& params, Responder reply) {
         Result<std::int32_t> quantity = store.quantity(params.at("productId"));
-        if (!quantity.ok()) return reply(from_status(quantity.status()));
+        if (!quantity.ok()) return reply(response_for(quantity.status()));
         reply(HttpResponse::json(200, {{"productId", params.at("productId")}, {"quantity", *quantity}}));
       });
   if (!s.ok()) return s;
   s = router.add(
       "GET", "/api/stock/:productId", [&store](const HttpRequest&, const PathParams& params, Responder reply) {
         Result<std::int32_t> quantity = store.quantity(params.at("productId"));
-        if (!quantity.ok()) return reply(from_status(quantity.status()));
+        if (!quantity.ok()) return reply(response_for(quantity.status()));
         reply(HttpResponse::json(
             200, {{"productId", params.at("productId")}, {"quantity", *quantity}, {"in_stock", *quantity > 0}}));
       });
@@ -154,13 +132,13 @@ Status add_inventory_routes(Router& router, StockStore& store) {
   s = router.add(
       "POST", "/api/inventory/reserve", [&store](const HttpRequest& request, const PathParams&, Responder reply) {
         Result<saga::ParsedIdempotencyKey> key = saga_key(request, saga::Operation::kAction);
-        if (!key.ok()) return reply(from_status(key.status()));
+        if (!key.ok()) return reply(response_for(key.status()));
         Result<json> body = parse_json_body(request);
         if (!body.ok()) return reply(HttpResponse::error(400, "MalformedJson", body.status().message()));
         Result<std::vector<StockItem>> items = read_items(*body);
-        if (!items.ok()) return reply(from_status(items.status()));
+        if (!items.ok()) return reply(response_for(items.status()));
         Result<ReserveOutcome> outcome = store.reserve({key->saga_id, key->step}, *items);
-        if (!outcome.ok()) return reply(from_status(outcome.status()));
+        if (!outcome.ok()) return reply(response_for(outcome.status()));
         if (outcome->barrier == saga::BarrierOutcome::kHanging) {
           return reply(HttpResponse::error(409, "AlreadyCompensated", "this reservation was already released"));
         }
@@ -171,9 +149,9 @@ Status add_inventory_routes(Router& router, StockStore& store) {
   return router.add("POST", "/api/inventory/release",
                     [&store](const HttpRequest& request, const PathParams&, Responder reply) {
                       Result<saga::ParsedIdempotencyKey> key = saga_key(request, saga::Operation::kCompensation);
-                      if (!key.ok()) return reply(from_status(key.status()));
+                      if (!key.ok()) return reply(response_for(key.status()));
                       Result<ReserveOutcome> outcome = store.release({key->saga_id, key->step});
-                      if (!outcome.ok()) return reply(from_status(outcome.status()));
+                      if (!outcome.ok()) return reply(response_for(outcome.status()));
                       reply(HttpResponse::json(200, {{"outcome", saga::barrier_outcome_name(outcome->barrier)}}));
                     });
 }

@@ -7,7 +7,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include <array>
-#include <asio.hpp>
 #include <chrono>
 #include <iostream>
 #include <random>
@@ -15,12 +14,8 @@
 #include <thread>
 
 #include "native/cli/cli.h"
-#include "native/runtime/asio_scheduler.h"
-#include "native/runtime/event_stream.h"
-#include "native/runtime/fault_injection.h"
 #include "native/runtime/grpc_support.h"
-#include "native/runtime/http_observability.h"
-#include "native/runtime/http_server.h"
+#include "native/services/common/service_host.h"
 #include "native/services/inventory/inventory_api.h"
 #include "native/services/inventory/stock_store.h"
 
@@ -33,8 +28,6 @@ ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers onl
 
 namespace {
 
-using sluice::native::JsonLog;
-
 int fail(const std::string& message) {
   std::cerr << "inventory: " << message << "\n";
   return 2;
@@ -46,57 +39,38 @@ int main(int argc, char** argv) {
   sluice::native::parse_command_line(argc, argv,
                                      "The inventory service: REST and gRPC on loopback.\n"
                                      "  tools/bazel run //native/services:inventory -- --port=3000 --grpc_port=50051");
-  const int port = absl::GetFlag(FLAGS_port);
   const int grpc_port = absl::GetFlag(FLAGS_grpc_port);
-  if (port < 0 || port > 65535) return fail("--port must be from 0 to 65535, got " + std::to_string(port));
   if (grpc_port < 0 || grpc_port > 65535) {
     return fail("--grpc_port must be from 0 to 65535, got " + std::to_string(grpc_port));
   }
-  sluice::Result<spdlog::level::level_enum> level = JsonLog::parse_level(absl::GetFlag(FLAGS_log_level));
-  if (!level.ok()) return fail("--log_level: " + level.status().message());
-  JsonLog log("inventory", *level);
-
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   auto store = sluice::native::StockStore::open(data_dir.empty() ? ":memory:" : data_dir + "/inventory.db");
   if (!store.ok()) return fail(store.status().message());
-
-  sluice::native::Metrics metrics;
-  sluice::native::HttpObservability observability("inventory", metrics, log);
-  sluice::native::Router router;
   sluice::native::StockStore& stock = **store;
-  if (sluice::Status s =
-          sluice::native::add_standard_routes(router, "inventory", metrics, [&] { return stock.ping(); });
-      !s.ok()) {
-    return fail(s.message());
-  }
-  if (sluice::Status s = sluice::native::add_inventory_routes(router, stock); !s.ok()) return fail(s.message());
-  sluice::native::EventHub events;
-  if (sluice::Status s = sluice::native::add_events_route(router, events); !s.ok()) return fail(s.message());
-  sluice::native::FaultInjector faults(std::random_device{}());
-  const bool admin = absl::GetFlag(FLAGS_enable_admin);
-  if (admin) {
-    if (sluice::Status s = sluice::native::add_admin_routes(router, faults); !s.ok()) return fail(s.message());
-  }
 
-  asio::io_context io;
-  sluice::native::AsioScheduler scheduler(io);
+  auto created = sluice::native::ServiceHost::create({.name = "inventory",
+                                                      .address = absl::GetFlag(FLAGS_bind),
+                                                      .port = absl::GetFlag(FLAGS_port),
+                                                      .log_level = absl::GetFlag(FLAGS_log_level),
+                                                      .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
+                                                     [&] { return stock.ping(); });
+  if (!created.ok()) return fail(created.status().message());
+  sluice::native::ServiceHost& host = **created;
+  if (sluice::Status s = sluice::native::add_inventory_routes(host.router(), stock); !s.ok()) return fail(s.message());
+
   // Stock changes, from any thread, become events on the loop for GET /events.
   stock.subscribe([&](const std::string& product, std::int32_t quantity) {
-    asio::post(io, [&events, &scheduler, product, quantity] {
+    asio::post(host.io(), [&host, product, quantity] {
       const std::array<sluice::observe::Attribute, 1> attributes = {{{"quantity", std::int64_t{quantity}}}};
-      events.on_event({.what = "stock.changed", .where = product, .when = scheduler.now(), .attributes = attributes});
+      host.events().on_event(
+          {.what = "stock.changed", .where = product, .when = host.scheduler().now(), .attributes = attributes});
     });
   });
-  auto http = sluice::native::HttpServer::start(io, router,
-                                                {.address = absl::GetFlag(FLAGS_bind),
-                                                 .port = static_cast<std::uint16_t>(port),
-                                                 .observer = &observability,
-                                                 .faults = admin ? &faults : nullptr});
-  if (!http.ok()) return fail(http.status().message() + " (change it with --port)");
+  if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
 
   sluice::native::TraceIds trace_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^
                                      std::random_device()());
-  sluice::native::GrpcObservability grpc_observability("inventory.InventoryService", metrics, log);
+  sluice::native::GrpcObservability grpc_observability("inventory.InventoryService", host.metrics(), host.log());
   sluice::native::InventoryGrpcService grpc_service(stock, {.report = &grpc_observability, .ids = &trace_ids});
   grpc::ServerBuilder builder;
   int bound_grpc_port = 0;
@@ -109,26 +83,14 @@ int main(int argc, char** argv) {
                 " for gRPC (change it with --grpc_port)");
   }
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+  // gRPC's Shutdown waits for calls (streams are cancelled after the deadline); it must
+  // not block the loop that finishes the HTTP requests.
   std::thread grpc_stopper;
-  signals.async_wait([&](const asio::error_code&, int signal) {
-    log.log(spdlog::level::info, "stopping", nullptr, std::nullopt, {{"signal", signal}});
-    // gRPC's Shutdown waits for calls (streams are cancelled after the deadline); it
-    // must not block the loop that finishes the HTTP requests.
-    grpc_stopper =
-        std::thread([&] { grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5)); });
-    (*http)->shutdown([&] {
-      log.log(spdlog::level::info, "http.drained", nullptr, std::nullopt);
-      io.stop();  // timers of core components would otherwise keep the loop alive
-    });
-  });
-  log.log(spdlog::level::info, "listening", nullptr, std::nullopt,
-          {{"address", absl::GetFlag(FLAGS_bind)},
-           {"port", (*http)->port()},
-           {"grpc_port", bound_grpc_port},
-           {"data", data_dir.empty() ? "memory" : data_dir + "/inventory.db"}});
-  io.run();
+  const int code = host.run(
+      {{"grpc_port", bound_grpc_port}, {"data", data_dir.empty() ? "memory" : data_dir + "/inventory.db"}}, [&] {
+        grpc_stopper =
+            std::thread([&] { grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5)); });
+      });
   if (grpc_stopper.joinable()) grpc_stopper.join();
-  log.log(spdlog::level::info, "stopped", nullptr, std::nullopt);
-  return 0;
+  return code;
 }

@@ -1,0 +1,61 @@
+#include "native/services/common/service_host.h"
+
+#include <random>
+
+namespace sluice::native {
+
+Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions options, ReadinessCheck ready) {
+  if (options.port < 0 || options.port > 65535) {
+    return Status::invalid_argument("--port must be from 0 to 65535, got " + std::to_string(options.port));
+  }
+  Result<spdlog::level::level_enum> level = JsonLog::parse_level(options.log_level);
+  if (!level.ok()) return Status::invalid_argument("--log_level: " + level.status().message());
+  std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(options), *level));
+  if (Status s = add_standard_routes(host->router_, host->options_.name, host->metrics_, std::move(ready)); !s.ok()) {
+    return s;
+  }
+  if (Status s = add_events_route(host->router_, host->events_); !s.ok()) return s;
+  if (host->options_.enable_admin) {
+    if (Status s = add_admin_routes(host->router_, host->faults_); !s.ok()) return s;
+  }
+  return host;
+}
+
+ServiceHost::ServiceHost(ServiceHostOptions options, spdlog::level::level_enum level)
+    : options_(std::move(options)),
+      scheduler_(io_),
+      log_(options_.name, level),
+      observability_(options_.name, metrics_, log_),
+      faults_(std::random_device{}()) {}
+
+Status ServiceHost::listen() {
+  auto http = HttpServer::start(io_, router_,
+                                {.address = options_.address,
+                                 .port = static_cast<std::uint16_t>(options_.port),
+                                 .observer = &observability_,
+                                 .faults = options_.enable_admin ? &faults_ : nullptr});
+  if (!http.ok()) return Status(http.status().code(), http.status().message() + " (change it with --port)");
+  http_ = *std::move(http);
+  return Status();
+}
+
+int ServiceHost::run(const nlohmann::json& fields, std::function<void()> on_stop) {
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code&, int signal) {
+    log_.log(spdlog::level::info, "stopping", nullptr, std::nullopt, {{"signal", signal}});
+    if (on_stop) on_stop();
+    http_->shutdown([this] {
+      log_.log(spdlog::level::info, "http.drained", nullptr, std::nullopt);
+      io_.stop();  // timers of core components would otherwise keep the loop alive
+    });
+  });
+  nlohmann::json listening = fields;
+  listening["address"] = options_.address;
+  listening["port"] = port();
+  log_.log(spdlog::level::info, "listening", nullptr, std::nullopt, listening);
+  io_.run();
+  log_.log(spdlog::level::info, "stopped", nullptr, std::nullopt);
+  return 0;
+}
+
+}  // namespace sluice::native
