@@ -34,3 +34,21 @@ std::vector<std::string> parse_command_line(int argc, char** argv, const std::st
 }
 
 }  // namespace sluice::native
+
+namespace sluice::native {
+
+std::optional<HostPort> parse_host_port(const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() || text.size() - colon > 6) {
+    return std::nullopt;
+  }
+  int port = 0;
+  for (std::size_t i = colon + 1; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    port = port * 10 + (text[i] - '0');
+  }
+  if (port < 1 || port > 65535) return std::nullopt;
+  return HostPort{text.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace sluice::native

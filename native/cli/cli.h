@@ -12,6 +12,8 @@
 #ifndef SLUICE_NATIVE_CLI_CLI_H_
 #define SLUICE_NATIVE_CLI_CLI_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,15 @@ namespace sluice::native {
 // parse_command_line: parses argv into the abseil flags; returns the positional
 // arguments (argv[0] first). Exits the process for --help or a bad flag.
 std::vector<std::string> parse_command_line(int argc, char** argv, const std::string& usage);
+
+// HostPort: where another service listens, from a flag like --payment=127.0.0.1:3002.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// parse_host_port: "host:port" with a port from 1 to 65535, or nullopt.
+std::optional<HostPort> parse_host_port(const std::string& text);
 
 }  // namespace sluice::native
 

@@ -1,0 +1,163 @@
+// order: the article's order service. POST /api/orders takes an order (after asking
+// inventory over gRPC, through a breaker with the article's fallback) and runs its
+// CreateOrderSaga on the core saga runner with a SQLite log: reserve stock (inventory
+// REST), charge payment (payment REST), confirm; compensated in reverse on failure.
+// Order events go to the broker's "orders" topic exchange through a transactional
+// outbox. REST on --bind:--port (3001); --data_dir keeps orders and the saga log
+// (order.db, order-sagas.db) so a restart resumes unfinished sagas.
+#include <absl/flags/flag.h>
+#include <grpcpp/grpcpp.h>
+
+#include <iostream>
+#include <random>
+#include <string>
+
+#include "core/observe/event.h"
+#include "core/resilience/circuit_breaker.h"
+#include "core/resilience/pipeline.h"
+#include "core/saga/saga_runner.h"
+#include "native/cli/cli.h"
+#include "native/saga/sqlite_saga_log.h"
+#include "native/services/common/service_host.h"
+#include "native/services/order/create_order_saga.h"
+#include "native/services/order/order_api.h"
+#include "native/services/order/order_store.h"
+#include "native/services/order/outbox_relay.h"
+#include "native/services/order/stock_check.h"
+
+ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
+ABSL_FLAG(int, port, 3001, "REST port (0 picks a free one; the log says which).");
+ABSL_FLAG(std::string, inventory, "127.0.0.1:3000", "The inventory service's REST address (host:port).");
+ABSL_FLAG(std::string, inventory_grpc, "127.0.0.1:50051", "The inventory service's gRPC address (host:port).");
+ABSL_FLAG(std::string, payment, "127.0.0.1:3002", "The payment service's REST address (host:port).");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port); events go to its exchange.");
+ABSL_FLAG(std::string, exchange, "orders", "The topic exchange order events are published to.");
+ABSL_FLAG(int, breaker_reset_ms, 15000, "How long an open breaker waits before it lets a probe through.");
+ABSL_FLAG(std::string, data_dir, "", "Directory for order.db and order-sagas.db; empty keeps them in memory.");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
+
+namespace {
+
+using namespace std::chrono_literals;
+using sluice::native::HostPort;
+
+int fail(const std::string& message) {
+  std::cerr << "order: " << message << "\n";
+  return 2;
+}
+
+// Fanout: the runner's events to the driver (which cancels compensated orders) and to
+// GET /events.
+class Fanout final : public sluice::observe::EventSink {
+ public:
+  Fanout(sluice::observe::EventSink& first, sluice::observe::EventSink& second) : first_(first), second_(second) {}
+  void on_event(const sluice::observe::Event& event) override {
+    first_.on_event(event);
+    second_.on_event(event);
+  }
+
+ private:
+  sluice::observe::EventSink& first_;
+  sluice::observe::EventSink& second_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sluice::native::parse_command_line(argc, argv,
+                                     "The order service: POST /api/orders runs the CreateOrderSaga.\n"
+                                     "  tools/bazel run //native/services:order -- --port=3001");
+  std::optional<HostPort> addresses[4];
+  const char* names[4] = {"--inventory", "--inventory_grpc", "--payment", "--broker"};
+  const std::string values[4] = {absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_inventory_grpc),
+                                 absl::GetFlag(FLAGS_payment), absl::GetFlag(FLAGS_broker)};
+  for (int i = 0; i < 4; ++i) {
+    addresses[i] = sluice::native::parse_host_port(values[i]);
+    if (!addresses[i]) return fail(std::string(names[i]) + " must be host:port, got \"" + values[i] + "\"");
+  }
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  auto store = sluice::native::OrderStore::open(data_dir.empty() ? ":memory:" : data_dir + "/order.db");
+  if (!store.ok()) return fail(store.status().message());
+  auto saga_log = sluice::native::SqliteSagaLog::open(data_dir.empty() ? ":memory:" : data_dir + "/order-sagas.db");
+  if (!saga_log.ok()) return fail(saga_log.status().message());
+  sluice::native::OrderStore& orders = **store;
+
+  auto created = sluice::native::ServiceHost::create({.name = "order",
+                                                      .address = absl::GetFlag(FLAGS_bind),
+                                                      .port = absl::GetFlag(FLAGS_port),
+                                                      .log_level = absl::GetFlag(FLAGS_log_level),
+                                                      .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
+                                                     [&] { return orders.ping(); });
+  if (!created.ok()) return fail(created.status().message());
+  sluice::native::ServiceHost& host = **created;
+  sluice::native::JsonLog& log = host.log();
+
+  // Clients, each behind its own breaker (the saga runner does the retrying).
+  sluice::native::HttpClient inventory_client(host.io(), {.host = addresses[0]->host,
+                                                          .port = addresses[0]->port,
+                                                          .target_service = "inventory",
+                                                          .metrics = &host.metrics()});
+  sluice::native::HttpClient payment_client(host.io(), {.host = addresses[2]->host,
+                                                        .port = addresses[2]->port,
+                                                        .target_service = "payment",
+                                                        .metrics = &host.metrics()});
+  sluice::native::HttpClient broker_client(
+      host.io(), {.host = addresses[3]->host, .port = addresses[3]->port, .target_service = "broker"});
+  const int reset_ms = absl::GetFlag(FLAGS_breaker_reset_ms);
+  if (reset_ms < 1) return fail("--breaker_reset_ms must be positive, got " + std::to_string(reset_ms));
+  const std::chrono::milliseconds reset(reset_ms);
+  const auto breaker_config = sluice::resilience::CircuitBreakerConfig::like_article(5, reset);
+  sluice::resilience::CircuitBreaker inventory_breaker("inventory", breaker_config, host.scheduler());
+  sluice::resilience::CircuitBreaker payment_breaker("payment", breaker_config, host.scheduler());
+  sluice::resilience::CircuitBreaker inventory_grpc_breaker(
+      "inventory-grpc", sluice::resilience::CircuitBreakerConfig::like_article(3, reset), host.scheduler());
+  for (const auto* breaker : {&inventory_breaker, &payment_breaker, &inventory_grpc_breaker}) {
+    host.metrics().watch(*breaker);
+  }
+  const sluice::resilience::Pipeline inventory_calls =
+      sluice::resilience::Pipeline::Builder(host.scheduler()).breaker(inventory_breaker).build();
+  const sluice::resilience::Pipeline payment_calls =
+      sluice::resilience::Pipeline::Builder(host.scheduler()).breaker(payment_breaker).build();
+
+  sluice::native::OutboxRelay relay(host.io(), orders, broker_client, absl::GetFlag(FLAGS_exchange), log);
+  sluice::native::OrderSagaDriver driver(orders, {&inventory_client, &inventory_calls},
+                                         {&payment_client, &payment_calls}, log, [&relay] { relay.poke(); });
+  Fanout saga_events(driver, host.events());
+  sluice::saga::SagaRunner runner(
+      host.scheduler(), **saga_log, sluice::time::Prng(std::random_device{}()),
+      [&driver](const sluice::saga::SagaCommand& command) { driver.handle(command); }, &saga_events);
+  driver.attach(runner);
+  if (sluice::Status s = runner.register_definition(sluice::native::create_order_saga()); !s.ok()) {
+    return fail(s.message());
+  }
+
+  auto channel = grpc::CreateChannel(addresses[1]->host + ":" + std::to_string(addresses[1]->port),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = inventory::InventoryService::NewStub(channel);
+  sluice::native::TraceIds trace_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^
+                                     std::random_device()());
+  sluice::native::StockCheck stock(host.io(), *stub, inventory_grpc_breaker, trace_ids);
+  sluice::time::Prng order_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^ std::random_device()());
+  if (sluice::Status s =
+          sluice::native::add_order_routes(host.router(), {.store = &orders,
+                                                           .runner = &runner,
+                                                           .stock = &stock,
+                                                           .ids = &order_ids,
+                                                           .on_order_changed = [&relay] { relay.poke(); }});
+      !s.ok()) {
+    return fail(s.message());
+  }
+  if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
+
+  // Resume what a previous run left: unfinished sagas and unpublished events.
+  sluice::Result<std::size_t> resumed = runner.recover();
+  if (!resumed.ok()) return fail("recovering sagas: " + resumed.status().message());
+  relay.poke();
+  return host.run({{"resumed_sagas", *resumed},
+                   {"data", data_dir.empty() ? "memory" : data_dir},
+                   {"inventory", values[0]},
+                   {"inventory_grpc", values[1]},
+                   {"payment", values[2]},
+                   {"broker", values[3]}});
+}

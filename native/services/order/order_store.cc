@@ -1,0 +1,197 @@
+#include "native/services/order/order_store.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace sluice::native {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso8601(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
+  char out[40];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", text, static_cast<int>(ms % 1000));
+  return out;
+}
+
+// kebab: "OrderCreated" -> "order-created", for idempotency keys as the article writes them.
+std::string kebab(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') {
+      if (!out.empty()) out += '-';
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Status in_transaction(SqliteDb& db, const std::function<Status()>& work) {
+  if (Status s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Status status = work();
+  if (status.ok()) status = db.exec("COMMIT");
+  if (!status.ok()) static_cast<void>(db.exec("ROLLBACK"));
+  return status;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OrderStore>> OrderStore::open(const std::string& path) {
+  Result<SqliteDb> db = SqliteDb::open(path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<OrderStore> store(new OrderStore(*std::move(db)));
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+        "CREATE TABLE IF NOT EXISTS orders (order_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, items TEXT NOT NULL, "
+        "total_cents INTEGER NOT NULL, card TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, "
+        "traceparent TEXT NOT NULL, created_at_ms INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, routing_key TEXT NOT NULL, "
+        "body TEXT NOT NULL, traceparent TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, "
+        "published INTEGER NOT NULL DEFAULT 0)"}) {
+    if (Status s = store->db_.exec(sql); !s.ok()) return s;
+  }
+  return store;
+}
+
+Status OrderStore::add_event(const Order& order, std::string_view event_type) {
+  const std::string key = kebab(event_type) + "-" + order.order_id;
+  json body = {{"eventType", event_type},
+               {"orderId", order.order_id},
+               {"userId", order.user_id},
+               {"items", order.items},
+               {"total", static_cast<double>(order.total_cents) / 100},
+               {"status", order.status},
+               {"timestamp", iso8601(now_ms())},
+               {"correlationId", order.order_id},
+               {"idempotencyKey", key},
+               {"traceparent", order.traceparent}};
+  if (!order.reason.empty()) body["reason"] = order.reason;
+  std::string routing_key = "order." + kebab(event_type).substr(6);  // "order-created" -> "order.created"
+  Result<SqliteStatement> insert = db_.prepare(
+      "INSERT OR IGNORE INTO outbox (routing_key, body, traceparent, idempotency_key) VALUES (?1, ?2, ?3, ?4)");
+  if (!insert.ok()) return insert.status();
+  SqliteStatement statement = *std::move(insert);
+  statement.bind(1, routing_key);
+  statement.bind(2, body.dump());
+  statement.bind(3, order.traceparent);
+  statement.bind(4, key);
+  return statement.run();
+}
+
+Status OrderStore::create(const Order& requested) {
+  Order order = requested;
+  order.status = "PENDING";
+  order.created_at_ms = now_ms();
+  return in_transaction(db_, [&] {
+    Result<SqliteStatement> insert = db_.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!insert.ok()) return insert.status();
+    SqliteStatement statement = *std::move(insert);
+    statement.bind(1, order.order_id);
+    statement.bind(2, order.user_id);
+    statement.bind(3, order.items.dump());
+    statement.bind(4, order.total_cents);
+    statement.bind(5, order.card);
+    statement.bind(6, order.status);
+    statement.bind(7, order.reason);
+    statement.bind(8, order.traceparent);
+    statement.bind(9, order.created_at_ms);
+    if (Status s = statement.run(); !s.ok()) return s;
+    return add_event(order, "OrderCreated");
+  });
+}
+
+Result<bool> OrderStore::confirm(const std::string& order_id) { return finish(order_id, "CONFIRMED", ""); }
+
+Result<bool> OrderStore::cancel(const std::string& order_id, const std::string& reason) {
+  return finish(order_id, "CANCELLED", reason);
+}
+
+Result<bool> OrderStore::finish(const std::string& order_id, std::string_view status, const std::string& reason) {
+  bool changed = false;
+  Status result = in_transaction(db_, [&] {
+    Result<std::optional<Order>> found = find(order_id);
+    if (!found.ok()) return found.status();
+    if (!*found) return Status(StatusCode::kNotFound, "no order " + order_id);
+    Order order = **found;
+    if (order.status != "PENDING") return Status();
+    Result<SqliteStatement> update = db_.prepare("UPDATE orders SET status = ?2, reason = ?3 WHERE order_id = ?1");
+    if (!update.ok()) return update.status();
+    SqliteStatement statement = *std::move(update);
+    statement.bind(1, order_id);
+    statement.bind(2, status);
+    statement.bind(3, reason);
+    if (Status s = statement.run(); !s.ok()) return s;
+    order.status = std::string(status);
+    order.reason = reason;
+    changed = true;
+    return add_event(order, status == "CONFIRMED" ? "OrderConfirmed" : "OrderCancelled");
+  });
+  if (!result.ok()) return result;
+  return changed;
+}
+
+Result<std::optional<Order>> OrderStore::find(const std::string& order_id) {
+  Result<SqliteStatement> select = db_.prepare(
+      "SELECT order_id, user_id, items, total_cents, card, status, reason, traceparent, created_at_ms FROM orders "
+      "WHERE order_id = ?1");
+  if (!select.ok()) return select.status();
+  SqliteStatement statement = *std::move(select);
+  statement.bind(1, order_id);
+  Result<bool> row = statement.step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<Order>();
+  Order order{std::string(statement.column_text(0)),
+              std::string(statement.column_text(1)),
+              json::parse(statement.column_text(2), nullptr, false),
+              statement.column_int(3),
+              std::string(statement.column_text(4)),
+              std::string(statement.column_text(5)),
+              std::string(statement.column_text(6)),
+              std::string(statement.column_text(7)),
+              statement.column_int(8)};
+  return std::optional<Order>(std::move(order));
+}
+
+Result<std::vector<OutboxEvent>> OrderStore::unpublished(std::size_t limit) {
+  Result<SqliteStatement> select = db_.prepare(
+      "SELECT id, routing_key, body, traceparent, idempotency_key FROM outbox WHERE published = 0 ORDER BY id "
+      "LIMIT ?1");
+  if (!select.ok()) return select.status();
+  SqliteStatement statement = *std::move(select);
+  statement.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEvent> events;
+  if (Status s = statement.for_each_row([&] {
+        events.push_back({statement.column_int(0), std::string(statement.column_text(1)),
+                          std::string(statement.column_text(2)), std::string(statement.column_text(3)),
+                          std::string(statement.column_text(4))});
+        return Status();
+      });
+      !s.ok()) {
+    return s;
+  }
+  return events;
+}
+
+Status OrderStore::mark_published(std::int64_t event_id) {
+  Result<SqliteStatement> update = db_.prepare("UPDATE outbox SET published = 1 WHERE id = ?1");
+  if (!update.ok()) return update.status();
+  SqliteStatement statement = *std::move(update);
+  statement.bind(1, event_id);
+  return statement.run();
+}
+
+Status OrderStore::ping() { return db_.exec("SELECT 1"); }
+
+}  // namespace sluice::native
