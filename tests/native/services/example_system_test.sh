@@ -1,14 +1,15 @@
 #!/bin/bash
-# The article's order flow across real processes on loopback: broker, inventory,
-# payment and order. A confirmed order takes stock and money and publishes
-# OrderCreated and OrderConfirmed; a declined card compensates (stock released) and
-# publishes OrderCancelled; an out-of-stock item is refused up front; with inventory
-# killed, orders are still answered through the gRPC breaker's fallback, the breaker
-# shows OPEN in /metrics, and CLOSED again once inventory is back. One trace id runs
-# through every service an order touched.
+# The article's system across real processes on loopback: broker, inventory, payment,
+# order, notification and analytics. A confirmed order takes stock and money, and its
+# customer is notified; a declined card compensates (stock released, nothing charged)
+# and the customer hears of the cancellation; an out-of-stock item is refused up
+# front; copies of an event are notified and counted once; with inventory killed,
+# orders are still answered through the gRPC breaker's fallback, the breaker shows
+# OPEN in /metrics, and CLOSED again once inventory is back. One trace id runs through
+# every service an order touched.
 set -euo pipefail
 source tests/native/testing/binary_test_lib.sh
-broker_bin="$1" inventory_bin="$2" payment_bin="$3" order_bin="$4"
+broker_bin="$1" inventory_bin="$2" payment_bin="$3" order_bin="$4" notification_bin="$5" analytics_bin="$6"
 work="${TEST_TMPDIR:-$(mktemp -d)}"
 
 start_binary "$work/broker.log" "$broker_bin" --port=0
@@ -22,8 +23,21 @@ start_binary "$work/order.log" "$order_bin" --port=0 --inventory=127.0.0.1:$inve
   --inventory_grpc=127.0.0.1:$inventory_grpc --payment=127.0.0.1:$payment --broker=127.0.0.1:$broker \
   --breaker_reset_ms=1000
 order_pid=$BINARY_PID order=$BINARY_PORT
+start_binary "$work/notification.log" "$notification_bin" --port=0 --broker=127.0.0.1:$broker \
+  --outbox="$work/notifications.jsonl"
+notification_pid=$BINARY_PID notification=$BINARY_PORT
+start_binary "$work/analytics.log" "$analytics_bin" --port=0 --broker=127.0.0.1:$broker
+analytics_pid=$BINARY_PID analytics=$BINARY_PORT
 log="$work/order.log"
-trap 'kill $broker_pid $inventory_pid $payment_pid $order_pid 2>/dev/null || true' EXIT
+trap 'kill $broker_pid $inventory_pid $payment_pid $order_pid $notification_pid $analytics_pid 2>/dev/null || true' EXIT
+# The consumers are ready once their queues are set up on the broker.
+for port in $notification $analytics; do
+  for _ in $(seq 100); do
+    http_request "$port" GET /readyz | grep -q '^HTTP/1.1 200' && break
+    sleep 0.05
+  done
+  http_request "$port" GET /readyz | grep -q '^HTTP/1.1 200' || fail "a consumer on port $port never became ready"
+done
 
 # An SQS queue that hears every order event, as notification and analytics will.
 sqs() {  # sqs OPERATION BODY
@@ -107,6 +121,33 @@ grep -q "order-confirmed-$confirmed" <<<"$all" || fail "no OrderConfirmed for $c
 grep -q "order-cancelled-$cancelled" <<<"$all" || fail "no OrderCancelled for $cancelled: $all"
 grep -q "$trace_id" <<<"$all" || fail "events do not carry the trace: $all"
 
+# Notification and analytics heard both orders, once each, in the same trace.
+wait_for() {  # wait_for DESCRIPTION COMMAND...: until the command succeeds (10 s at most)
+  local what="$1"
+  shift
+  for _ in $(seq 200); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  fail "$what"
+}
+wait_for "no order_confirmed notification for $confirmed" \
+  grep -q "\"idempotencyKey\":\"order-confirmed-$confirmed\"" "$work/notifications.jsonl"
+wait_for "no order_cancelled notification for $cancelled" \
+  grep -q "\"idempotencyKey\":\"order-cancelled-$cancelled\"" "$work/notifications.jsonl"
+grep -q "\"traceId\":\"$trace_id\"" "$work/notification.log" || fail "the order's trace is not in the notification log"
+counted() { http_request "$analytics" GET /api/analytics | grep -q "\"OrderConfirmed\":1"; }
+wait_for "analytics did not count the confirmation: $(http_request "$analytics" GET /api/analytics)" counted
+grep -q "\"traceId\":\"$trace_id\"" "$work/analytics.log" || fail "the order's trace is not in the analytics log"
+# A copy of the confirmation (as a redelivery would be) is neither sent nor counted again.
+body="$(printf '{"eventType":"OrderConfirmed","orderId":"%s","userId":"usr_456","total":99.99,"idempotencyKey":"order-confirmed-%s"}' "$confirmed" "$confirmed")"
+payload="$(printf '{"routing_key": "order.confirmed", "body": %s}' "$(printf '%s' "$body" | sed 's/"/\\"/g; s/^/"/; s/$/"/')")"
+http_request "$broker" POST /v1/exchanges/orders/publish "$payload" | grep -q '^HTTP/1.1 200' || fail "publish a copy"
+duplicate_seen() { http_request "$analytics" GET /api/analytics | grep -q '"duplicates":1'; }
+wait_for "analytics did not see the copy as a duplicate" duplicate_seen
+wait_for "notification did not see the copy" grep -q "notification.duplicate" "$work/notification.log"
+[ "$(grep -c "order-confirmed-$confirmed" "$work/notifications.jsonl")" = 1 ] || fail "the copy was notified twice"
+
 # 4. Inventory down: orders still answered through the fallback; the breaker opens.
 kill -TERM "$inventory_pid"
 wait "$inventory_pid" || true
@@ -131,9 +172,9 @@ metrics="$(http_request "$order" GET /metrics)"
 grep -q 'circuit_breaker_state{name="inventory-grpc",state="CLOSED"} 1' <<<"$metrics" ||
   fail "the inventory breaker did not close: $(grep circuit_breaker_state <<<"$metrics")"
 
-for pid in $order_pid $payment_pid $inventory_pid $broker_pid; do
+for pid in $notification_pid $analytics_pid $order_pid $payment_pid $inventory_pid $broker_pid; do
   BINARY_PID=$pid
   stop_binary
 done
 trap - EXIT
-echo "order flow test passed"
+echo "example system test passed"

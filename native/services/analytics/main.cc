@@ -1,0 +1,75 @@
+// analytics: reads order events from the broker (the "analytics-events" SQS queue,
+// bound to the "orders" exchange) and counts them: Prometheus RED metrics per event
+// type on /metrics, and GET /api/analytics for the totals. REST on --bind:--port
+// (3004); /healthz, /readyz (ready once the queue is set up), /events.
+#include <absl/flags/flag.h>
+
+#include <iostream>
+#include <string>
+
+#include "native/cli/cli.h"
+#include "native/services/analytics/event_counts.h"
+#include "native/services/common/service_host.h"
+#include "native/services/common/sqs_consumer.h"
+
+ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
+ABSL_FLAG(int, port, 3004, "REST port (0 picks a free one; the log says which).");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port).");
+ABSL_FLAG(std::string, queue, "analytics-events", "The SQS queue to read (created and bound if missing).");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
+
+int main(int argc, char** argv) {
+  sluice::native::parse_command_line(argc, argv,
+                                     "The analytics service: counts order events (RED metrics per event type).\n"
+                                     "  tools/bazel run //native/services:analytics -- --port=3004");
+  const auto fail = [](const std::string& message) {
+    std::cerr << "analytics: " << message << "\n";
+    return 2;
+  };
+  const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
+  if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
+  sluice::native::SqsConsumer* consumer_for_readiness = nullptr;
+  auto created = sluice::native::ServiceHost::create(
+      {.name = "analytics",
+       .address = absl::GetFlag(FLAGS_bind),
+       .port = absl::GetFlag(FLAGS_port),
+       .log_level = absl::GetFlag(FLAGS_log_level),
+       .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
+      [&] {
+        return consumer_for_readiness != nullptr && consumer_for_readiness->ready()
+                   ? sluice::Status()
+                   : sluice::Status(sluice::StatusCode::kUnavailable, "the broker queue is not set up yet");
+      });
+  if (!created.ok()) return fail(created.status().message());
+  sluice::native::ServiceHost& host = **created;
+  sluice::native::EventCounts counts(host.metrics().registry());
+  if (sluice::Status s = host.router().add(
+          "GET", "/api/analytics",
+          [&](const sluice::native::HttpRequest&, const sluice::native::PathParams&, sluice::native::Responder reply) {
+            reply(sluice::native::HttpResponse::json(200, counts.summary()));
+          });
+      !s.ok()) {
+    return fail(s.message());
+  }
+  sluice::native::HttpClient broker_client(host.io(),
+                                           {.host = broker->host, .port = broker->port, .target_service = "broker"});
+  sluice::native::SqsConsumer consumer(
+      host.io(), broker_client, {.queue = absl::GetFlag(FLAGS_queue)}, host.log(),
+      [&](const sluice::native::ConsumedEvent& consumed, std::function<void(bool)> done) {
+        const sluice::observe::TraceContext* trace = consumed.trace ? &*consumed.trace : nullptr;
+        sluice::Result<bool> counted = counts.record(consumed.event, std::chrono::steady_clock::now());
+        host.log().log(
+            counted.ok() ? spdlog::level::info : spdlog::level::err,
+            !counted.ok() ? "analytics.bad_event"
+            : *counted    ? "analytics.counted"
+                          : "analytics.duplicate",
+            trace, std::nullopt,
+            {{"eventType", consumed.event.value("eventType", "")}, {"orderId", consumed.event.value("orderId", "")}});
+        done(true);  // a bad event is counted as an error and dropped; nothing to retry
+      });
+  consumer_for_readiness = &consumer;
+  if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
+  consumer.start();
+  return host.run({{"queue", absl::GetFlag(FLAGS_queue)}, {"broker", absl::GetFlag(FLAGS_broker)}});
+}
