@@ -35,10 +35,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   }
 
   // drain: the server is shutting down; close now if idle, else after what is in flight.
+  // A client that has closed its side is not waited for: while running, a half-closed
+  // client still gets its answers, but a stop must not wait on a long poll whose
+  // client is most likely gone.
   void drain() {
     draining_ = true;
     if (stream_) stream_->close();  // a stream would never end by itself
-    if (slots_.empty() && !parser_.in_request()) close();
+    if ((slots_.empty() && !parser_.in_request()) || stop_reading_) close();
   }
 
   void close() {
@@ -73,7 +76,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     if (error) {
       // The client is gone or half-closed: answer nothing more, close once written.
       stop_reading_ = true;
-      if (slots_.empty() || stream_) close();
+      if (slots_.empty() || stream_ || draining_) close();
       return;
     }
     std::vector<HttpRequest> ready;

@@ -1,66 +1,127 @@
-// stack: starts the sluice example system on loopback.
-//
-// Until the services land, the stack is its health endpoint: GET /healthz on
-// --bind:--port answers with JSON. Stops cleanly on SIGINT or SIGTERM (exit 0).
+// stack: the sluice example system on loopback, in one command:
+//   tools/bazel run //native:stack
+// starts the broker (9324) and the inventory (3000, gRPC 50051), order (3001), payment
+// (3002), notification (3003) and analytics (3004) services, waits until each is
+// ready, then shows a live status table (or, when stdout is not a terminal or with
+// --no_tui, their logs with each line prefixed by the service). Ctrl-C stops them all.
 #include <absl/flags/flag.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <asio.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "native/cli/cli.h"
-#include "native/stack/health_server.h"
+#include "native/stack/stack_runner.h"
 
-ABSL_FLAG(std::string, bind, "127.0.0.1",
-          "Address to listen on. Loopback by default; name another address to expose the stack.");
-ABSL_FLAG(int, port, 3000, "Port of the health endpoint (0 picks a free one; the log line says which).");
+// Every port may be 0: the service picks a free one and the stack learns which.
+ABSL_FLAG(int, broker_port, 9324, "The broker's port (SQS endpoint, /v1 exchanges and topics).");
+ABSL_FLAG(int, inventory_port, 3000, "The inventory service's REST port.");
+ABSL_FLAG(int, inventory_grpc_port, 50051, "The inventory service's gRPC port.");
+ABSL_FLAG(int, order_port, 3001, "The order service's port.");
+ABSL_FLAG(int, payment_port, 3002, "The payment service's port.");
+ABSL_FLAG(int, notification_port, 3003, "The notification service's port.");
+ABSL_FLAG(int, analytics_port, 3004, "The analytics service's port.");
+ABSL_FLAG(std::string, data_dir, "",
+          "Where the services keep their data and logs; a new directory under /tmp if empty. Give the same one "
+          "again to resume where the last run stopped.");
+ABSL_FLAG(bool, no_tui, false, "Print the services' log lines, prefixed, instead of the status table.");
+ABSL_FLAG(std::string, log_level, "info", "The services' log level: trace, debug, info, warn, error, critical, off.");
 
 namespace {
 
-void log_line(const std::string& level, const std::string& message, nlohmann::json fields = nlohmann::json::object()) {
-  fields["level"] = level;
-  fields["msg"] = message;
-  std::cout << fields.dump() << std::endl;
+int fail(const std::string& message) {
+  std::cerr << "stack: " << message << "\n";
+  return 2;
+}
+
+// binaries_dir: the runfiles tree the service binaries are in.
+std::string binaries_dir() {
+  if (const char* runfiles = std::getenv("RUNFILES_DIR"); runfiles != nullptr) {
+    const std::string dir = std::string(runfiles) + "/sluice";
+    if (std::filesystem::exists(dir + "/native/services")) return dir;
+  }
+  char self[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return ".";
+  return std::string(self, static_cast<std::size_t>(n)) + ".runfiles/sluice";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   sluice::native::parse_command_line(argc, argv,
-                                     "Starts the sluice example system on loopback.\n"
-                                     "  tools/bazel run //native:stack [-- --port=3000 --bind=127.0.0.1]\n"
-                                     "Serves GET /healthz (JSON) until SIGINT or SIGTERM.");
-
-  const int port = absl::GetFlag(FLAGS_port);
-  if (port < 0 || port > 65535) {
-    std::cerr << "--port must be from 0 to 65535, got " << port << "\n";
-    return 2;
+                                     "The sluice example system on 127.0.0.1: the broker and five services.\n"
+                                     "  tools/bazel run //native:stack\n"
+                                     "  tools/bazel run //native:stack -- --no_tui --order_port=4001");
+  sluice::native::StackOptions options;
+  const std::pair<const char*, int> flags[] = {
+      {"--broker_port", absl::GetFlag(FLAGS_broker_port)},
+      {"--inventory_port", absl::GetFlag(FLAGS_inventory_port)},
+      {"--inventory_grpc_port", absl::GetFlag(FLAGS_inventory_grpc_port)},
+      {"--order_port", absl::GetFlag(FLAGS_order_port)},
+      {"--payment_port", absl::GetFlag(FLAGS_payment_port)},
+      {"--notification_port", absl::GetFlag(FLAGS_notification_port)},
+      {"--analytics_port", absl::GetFlag(FLAGS_analytics_port)},
+  };
+  for (const auto& [name, value] : flags) {
+    if (value < 0 || value > 65535) {
+      return fail(std::string(name) + " must be from 0 (any free port) to 65535, got " + std::to_string(value));
+    }
   }
-  asio::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(absl::GetFlag(FLAGS_bind), ec);
-  if (ec) {
-    std::cerr << "--bind must be an IP address, got '" << absl::GetFlag(FLAGS_bind) << "'\n";
-    return 2;
+  options.ports = {static_cast<std::uint16_t>(flags[0].second), static_cast<std::uint16_t>(flags[1].second),
+                   static_cast<std::uint16_t>(flags[2].second), static_cast<std::uint16_t>(flags[3].second),
+                   static_cast<std::uint16_t>(flags[4].second), static_cast<std::uint16_t>(flags[5].second),
+                   static_cast<std::uint16_t>(flags[6].second)};
+  options.binaries = binaries_dir();
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (options.data_dir.empty()) {
+    char pattern[] = "/tmp/sluice-stack-XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) return fail("cannot make a directory under /tmp");
+    options.data_dir = pattern;
   }
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) return fail("--data_dir " + options.data_dir + ": " + error.message());
+  options.table = ::isatty(STDOUT_FILENO) && !absl::GetFlag(FLAGS_no_tui);
+  options.log_level = absl::GetFlag(FLAGS_log_level);
 
   asio::io_context io;
-  try {
-    sluice::native::HealthServer server(io, address, static_cast<std::uint16_t>(port), "stack");
-    server.start();
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const asio::error_code&, int signal) {
-      log_line("info", "stopping", {{"signal", signal}});
-      server.stop();
+  sluice::native::StackRunner stack(io, options);
+  if (sluice::Status s = stack.check_ports(); !s.ok()) return fail(s.message());
+  std::cout << "[stack] starting the broker and five services; data in " << options.data_dir << std::endl;
+
+  int exit_code = 0;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  const auto stop = [&](int code) {
+    exit_code = code;
+    signals.cancel();
+    stack.stop([&](bool clean) {
+      if (!clean && exit_code == 0) exit_code = 1;
+      std::cout << "[stack] stopped" << std::endl;
+      io.stop();
     });
-    log_line("info", "listening",
-             {{"address", address.to_string()}, {"port", server.port()}, {"routes", {"GET /healthz"}}});
-    io.run();
-  } catch (const std::system_error& error) {
-    std::cerr << "cannot listen on " << address.to_string() << ":" << port << ": " << error.what() << "\n";
-    return 1;
-  }
-  log_line("info", "stopped");
-  return 0;
+  };
+  signals.async_wait([&](const asio::error_code& e, int) {
+    if (!e) stop(0);
+  });
+  stack.start([&](sluice::Status ready) {
+    if (!ready.ok()) {
+      std::cerr << "stack: " << ready.message() << "\n";
+      return stop(1);
+    }
+    if (!options.table) {
+      std::cout << "[stack] ready: order http://" << stack.address_of("order") << "/api/orders, inventory http://"
+                << stack.address_of("inventory") << ", payment http://" << stack.address_of("payment")
+                << ", notification http://" << stack.address_of("notification") << ", analytics http://"
+                << stack.address_of("analytics") << ", broker http://" << stack.address_of("broker") << std::endl;
+    }
+  });
+  io.run();
+  return exit_code;
 }

@@ -1,26 +1,62 @@
 #!/bin/bash
-# //native:stack as a user runs it.
+# //native:stack as a user runs it: --help, clear errors for bad ports and ports in
+# use, then the broker and five services started, an order placed through them and
+# confirmed (and its customer notified), and a clean stop of everything on SIGTERM.
 set -euo pipefail
 source tests/native/testing/binary_test_lib.sh
-stack="$1"
-log="${TEST_TMPDIR:-$(mktemp -d)}/stack.log"
+stack="$1" payment="$2"
+work="${TEST_TMPDIR:-$(mktemp -d)}"
+log="$work/stack.log"
 
-# --help explains the binary and its flags, and exits 0.
 help="$("$stack" --help)" || fail "--help exited $?"
-grep -q -- '--port' <<<"$help" || fail "--help does not mention --port"
-grep -q 'healthz' <<<"$help" || fail "--help does not say what is served"
+for flag in --order_port --broker_port --no_tui --data_dir; do
+  grep -q -- "$flag" <<<"$help" || fail "--help does not mention $flag"
+done
+if "$stack" --order_port=70000 2>"$log.err"; then fail "--order_port=70000 was accepted"; fi
+grep -q 'from 0 (any free port) to 65535' "$log.err" || fail "no clear message for a bad port: $(cat "$log.err")"
 
-# Bad flag values are refused with a message.
-if "$stack" --port=70000 2>"$log.err"; then fail "--port=70000 was accepted"; fi
-grep -q 'from 0 to 65535' "$log.err" || fail "no clear message for a bad port"
-
-# It serves GET /healthz on loopback until SIGTERM, then exits 0.
-start_binary "$log" "$stack" --port=0
-grep -q '"address":"127.0.0.1"' "$log" || fail "not bound to 127.0.0.1 by default"
-response="$(http_request "$BINARY_PORT" GET /healthz)"
-grep -q '^HTTP/1.1 200 OK' <<<"$response" || fail "GET /healthz: $response"
-grep -q '"status":"ok"' <<<"$response" || fail "GET /healthz body: $response"
-
+# A port in use is named, with the flag that changes it.
+start_binary "$work/payment.log" "$payment" --port=0
+taken="$BINARY_PORT"
+all_free=(--broker_port=0 --inventory_port=0 --inventory_grpc_port=0 --order_port=0 --notification_port=0
+  --analytics_port=0)
+if "$stack" "${all_free[@]}" --payment_port="$taken" --data_dir="$work/unused" >"$log.err" 2>&1; then
+  fail "a port in use was not noticed"
+fi
+grep -q "port $taken for payment is in use.*--payment_port=PORT" "$log.err" || fail "port in use: $(cat "$log.err")"
 stop_binary
-grep -q '"msg":"stopped"' "$log" || fail "no 'stopped' log line"
+
+# The whole system. Not a terminal: log lines prefixed by service, no table.
+"$stack" "${all_free[@]}" --payment_port=0 --data_dir="$work/data" >"$log" 2>&1 &
+stack_pid=$!
+trap 'kill $stack_pid 2>/dev/null || true' EXIT
+for _ in $(seq 300); do
+  grep -q '^\[stack\] ready' "$log" && break
+  kill -0 "$stack_pid" 2>/dev/null || fail "the stack exited while starting"
+  sleep 0.1
+done
+grep -q '^\[stack\] ready' "$log" || fail "the stack was not ready within 30 s"
+grep -q '^\[order\] {' "$log" || fail "no prefixed log lines from order"
+order="$(grep -o 'order http://127.0.0.1:[0-9]*' "$log" | head -1 | cut -d: -f3)"
+response="$(http_request "$order" POST /api/orders \
+  '{"userId": "usr_456", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 99.99}' \
+  'Content-Type: application/json')"
+grep -q '^HTTP/1.1 201' <<<"$response" || fail "POST /api/orders through the stack: $response"
+id="$(grep -o '"orderId":"[^"]*"' <<<"$response" | cut -d'"' -f4)"
+for _ in $(seq 200); do
+  grep -q "order-confirmed-$id" "$work/data/notification/notifications.jsonl" 2>/dev/null && break
+  sleep 0.05
+done
+grep -q "order-confirmed-$id" "$work/data/notification/notifications.jsonl" ||
+  fail "the customer was not notified of $id: $(http_request "$order" GET "/api/orders/$id")"
+
+kill -TERM "$stack_pid"
+status=0
+wait "$stack_pid" || status=$?
+trap - EXIT
+[ "$status" -eq 0 ] || fail "the stack exited with $status after SIGTERM"
+for service in analytics notification order payment inventory broker; do
+  grep -q "^\[stack\] $service exited with 0" "$log" || fail "$service did not stop cleanly"
+done
+grep -q '^\[stack\] stopped' "$log" || fail "no 'stopped' line"
 echo "stack binary test passed"

@@ -1,0 +1,360 @@
+#include "native/stack/stack_runner.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace sluice::native {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+HttpRequest get(std::string target) {
+  HttpRequest request;
+  request.method = "GET";
+  request.path = target;
+  request.target = std::move(target);
+  return request;
+}
+
+HttpRequest sqs(std::string_view operation, const json& body) {
+  HttpRequest request;
+  request.method = "POST";
+  request.path = request.target = "/";
+  request.headers = {{"content-type", "application/x-amz-json-1.0"},
+                     {"x-amz-target", "AmazonSQS." + std::string(operation)}};
+  request.body = body.dump();
+  return request;
+}
+
+std::string address(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+
+}  // namespace
+
+struct StackRunner::Service {
+  std::string name;
+  std::string binary;                              // under options.binaries
+  std::uint16_t port;                              // 0 until its "listening" line says, when asked for any port
+  std::uint16_t grpc_port = 0;                     // inventory's
+  std::string port_flag;                           // the stack's flag for it, for error messages
+  std::function<std::vector<std::string>()> args;  // made at launch: it needs earlier services' ports
+  std::unique_ptr<HttpClient> client;
+  std::unique_ptr<ChildProcess> process;
+  std::ofstream log_file;
+  std::string state = "starting";
+  std::vector<std::string> last_lines;  // for errors
+  std::optional<ServiceTotals> previous;
+  std::chrono::steady_clock::time_point previous_at;
+  // The stack's own calls to it (queue depths), not shown as the service's traffic.
+  std::uint64_t own_requests = 0;
+  std::uint64_t own_requests_at_previous = 0;
+  ServiceRow row;
+};
+
+StackRunner::StackRunner(asio::io_context& io, StackOptions options)
+    : io_(io), options_(std::move(options)), refresh_timer_(io), stop_timer_(io) {
+  const StackPorts& p = options_.ports;
+  const auto data = [this](const std::string& name) {
+    const std::string dir = options_.data_dir + "/" + name;
+    std::filesystem::create_directories(dir);
+    return "--data_dir=" + dir;
+  };
+  const auto add = [&](std::string name, std::string binary, std::uint16_t port, std::string flag,
+                       std::function<std::vector<std::string>()> args) {
+    auto service = std::make_unique<Service>();
+    service->name = std::move(name);
+    service->binary = std::move(binary);
+    service->port = port;
+    service->port_flag = std::move(flag);
+    service->args = std::move(args);
+    services_.push_back(std::move(service));
+  };
+  const auto port_of = [this](std::size_t index) { return std::to_string(services_[index]->port); };
+  add("broker", "native/broker_server/broker", p.broker, "--broker_port", [=] {
+    return std::vector<std::string>{"--port=" + port_of(0), data("broker")};
+  });
+  add("inventory", "native/services/inventory/inventory", p.inventory, "--inventory_port", [=, this] {
+    return std::vector<std::string>{"--port=" + port_of(1),
+                                    "--grpc_port=" + std::to_string(options_.ports.inventory_grpc), data("inventory"),
+                                    "--enable_admin"};
+  });
+  add("payment", "native/services/payment/payment", p.payment, "--payment_port", [=] {
+    return std::vector<std::string>{"--port=" + port_of(2), data("payment"), "--enable_admin"};
+  });
+  add("order", "native/services/order/order", p.order, "--order_port", [=, this] {
+    return std::vector<std::string>{"--port=" + port_of(3),
+                                    "--inventory=127.0.0.1:" + port_of(1),
+                                    "--inventory_grpc=127.0.0.1:" + std::to_string(services_[1]->grpc_port),
+                                    "--payment=127.0.0.1:" + port_of(2),
+                                    "--broker=127.0.0.1:" + port_of(0),
+                                    data("order"),
+                                    "--enable_admin"};
+  });
+  add("notification", "native/services/notification/notification", p.notification, "--notification_port", [=] {
+    return std::vector<std::string>{"--port=" + port_of(4), "--broker=127.0.0.1:" + port_of(0), data("notification")};
+  });
+  add("analytics", "native/services/analytics/analytics", p.analytics, "--analytics_port", [=] {
+    return std::vector<std::string>{"--port=" + port_of(5), "--broker=127.0.0.1:" + port_of(0)};
+  });
+}
+
+StackRunner::~StackRunner() = default;
+
+Status StackRunner::check_ports() const {
+  struct Wanted {
+    std::uint16_t port;
+    std::string who;
+    std::string flag;
+  };
+  std::vector<Wanted> wanted;
+  for (const auto& service : services_) wanted.push_back({service->port, service->name, service->port_flag});
+  wanted.push_back({options_.ports.inventory_grpc, "inventory gRPC", "--inventory_grpc_port"});
+  for (const Wanted& w : wanted) {
+    if (w.port == 0) continue;  // any free port: the service will say which
+    asio::io_context probe;
+    asio::ip::tcp::acceptor acceptor(probe);
+    asio::error_code error;
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), w.port);
+    acceptor.open(endpoint.protocol(), error);
+    // As the services bind: connections of an earlier run in TIME_WAIT do not count.
+    if (!error) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+    if (!error) acceptor.bind(endpoint, error);
+    if (error) {
+      return Status(StatusCode::kFailedPrecondition, "port " + std::to_string(w.port) + " for " + w.who +
+                                                         " is in use (" + error.message() + "); choose another with " +
+                                                         w.flag + "=PORT");
+    }
+  }
+  return Status();
+}
+
+void StackRunner::launch(Service& service) {
+  std::vector<std::string> argv = {options_.binaries + "/" + service.binary};
+  for (std::string& arg : service.args()) argv.push_back(std::move(arg));
+  argv.push_back("--log_level=" + options_.log_level);
+  if (options_.table) {
+    std::filesystem::create_directories(options_.data_dir + "/logs");
+    service.log_file.open(options_.data_dir + "/logs/" + service.name + ".log", std::ios::app);
+  }
+  auto spawned = ChildProcess::spawn(
+      io_, argv, [this, &service](std::string_view line) { on_line(service, line); },
+      [this, &service](int status) {
+        service.state = describe_exit(status);
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) all_clean_ = false;
+        if (!options_.table || !stopping_) std::cout << "[stack] " << service.name << " " << service.state << std::endl;
+      });
+  if (!spawned.ok()) {
+    service.state = "failed: " + spawned.status().message();
+    return;
+  }
+  service.process = *std::move(spawned);
+}
+
+void StackRunner::on_line(Service& service, std::string_view line) {
+  if (service.client == nullptr && line.find("\"action\":\"listening\"") != std::string_view::npos) {
+    // Its "listening" line names the ports it bound (the only way to learn port 0's).
+    const json listening = json::parse(line, nullptr, false);
+    if (listening.is_object()) {
+      service.port = listening.value("port", service.port);
+      service.grpc_port = listening.value("grpc_port", service.grpc_port);
+      service.client = std::make_unique<HttpClient>(
+          io_, HttpClientOptions{.port = service.port, .target_service = service.name, .connect_timeout = 500ms});
+    }
+  }
+  if (service.last_lines.size() == 20) service.last_lines.erase(service.last_lines.begin());
+  service.last_lines.emplace_back(line);
+  if (options_.table) {
+    service.log_file << line << '\n';
+    service.log_file.flush();
+  } else {
+    std::cout << "[" << service.name << "] " << line << '\n' << std::flush;
+  }
+}
+
+void StackRunner::start(std::function<void(Status)> ready) {
+  // In stages, each needing the ports of the one before: the broker; inventory and
+  // payment; then order, notification and analytics.
+  start_stage({0}, [this, ready](Status broker) {
+    if (!broker.ok()) return ready(broker);
+    start_stage({1, 2}, [this, ready](Status participants) {
+      if (!participants.ok()) return ready(participants);
+      start_stage({3, 4, 5}, [this, ready](Status rest) {
+        if (rest.ok()) refresh();
+        ready(rest);
+      });
+    });
+  });
+}
+
+void StackRunner::start_stage(std::vector<std::size_t> indexes, std::function<void(Status)> done) {
+  auto left = std::make_shared<std::size_t>(indexes.size());
+  auto failed = std::make_shared<Status>();
+  for (std::size_t i : indexes) {
+    launch(*services_[i]);
+    wait_ready(
+        *services_[i],
+        [left, failed, done](Status status) {
+          if (!status.ok() && failed->ok()) *failed = status;
+          if (--*left == 0) done(*failed);
+        },
+        300);
+  }
+}
+
+void StackRunner::wait_ready(Service& service, std::function<void(Status)> done, int attempts_left) {
+  if (service.process == nullptr || !service.process->running()) {
+    std::string tail;
+    for (const std::string& line : service.last_lines) tail += "\n  " + line;
+    return done(Status(StatusCode::kUnavailable, service.name + " " + service.state + tail));
+  }
+  if (attempts_left == 0) {
+    return done(Status(StatusCode::kUnavailable, service.name + " did not answer /readyz on port " +
+                                                     std::to_string(service.port) + " within 30 s"));
+  }
+  const auto again = [this, &service, done, attempts_left] {
+    auto timer = std::make_shared<asio::steady_timer>(io_, 100ms);
+    timer->async_wait([this, &service, done, attempts_left, timer](const asio::error_code&) {
+      wait_ready(service, done, attempts_left - 1);
+    });
+  };
+  if (service.client == nullptr) return again();  // not listening yet
+  service.client->request(get("/readyz"), [&service, done, again](Result<HttpClientResponse> response) {
+    if (response.ok() && response->status == 200) {
+      service.state = "ready";
+      return done(Status());
+    }
+    again();
+  });
+}
+
+void StackRunner::refresh() {
+  if (stopping_) return;
+  for (auto& service : services_) scrape(*service);
+  scrape_queues();
+  if (options_.table) draw();
+  refresh_timer_.expires_after(1s);
+  refresh_timer_.async_wait([this](const asio::error_code& error) {
+    if (!error) refresh();
+  });
+}
+
+void StackRunner::scrape(Service& service) {
+  service.row.service = service.name;
+  service.row.port = service.name == "inventory"
+                         ? std::to_string(service.port) + ", " + std::to_string(service.grpc_port)
+                         : std::to_string(service.port);
+  service.row.state = service.state;
+  if (service.process == nullptr || !service.process->running() || service.client == nullptr) return;
+  service.client->request(get("/metrics"), [&service](Result<HttpClientResponse> response) {
+    if (!response.ok() || response->status != 200) return;
+    const ServiceTotals now = totals_of(parse_prometheus_text(response->body));
+    const auto at = std::chrono::steady_clock::now();
+    if (service.previous) {
+      const double seconds = std::chrono::duration<double>(at - service.previous_at).count();
+      if (seconds > 0) {
+        const double own = static_cast<double>(service.own_requests - service.own_requests_at_previous);
+        service.row.requests_per_second = std::max(0.0, now.requests - service.previous->requests - own) / seconds;
+        service.row.errors_per_second = (now.errors - service.previous->errors) / seconds;
+      }
+      service.row.p99_seconds = quantile_between(*service.previous, now, 0.99);
+    }
+    service.row.breakers.clear();
+    for (const auto& [name, state] : now.breakers) {
+      service.row.breakers += (service.row.breakers.empty() ? "" : ", ") + name + " " + state;
+    }
+    service.previous = now;
+    service.previous_at = at;
+    service.own_requests_at_previous = service.own_requests;
+  });
+}
+
+void StackRunner::scrape_queues() {
+  Service& service = *services_[0];
+  HttpClient& broker = *service.client;
+  ++service.own_requests;
+  broker.request(sqs("ListQueues", json::object()), [this, &broker, &service](Result<HttpClientResponse> listed) {
+    if (!listed.ok() || listed->status != 200) return;
+    const json urls = json::parse(listed->body, nullptr, false).value("QueueUrls", json::array());
+    auto rows = std::make_shared<std::vector<QueueRow>>();
+    auto left = std::make_shared<std::size_t>(urls.size());
+    if (urls.empty()) queues_.clear();
+    for (const json& url : urls) {
+      const std::string text = url.get<std::string>();
+      ++service.own_requests;
+      broker.request(sqs("GetQueueAttributes", {{"QueueUrl", text}, {"AttributeNames", {"All"}}}),
+                     [this, rows, left, text](Result<HttpClientResponse> answer) {
+                       if (answer.ok() && answer->status == 200) {
+                         const json attributes =
+                             json::parse(answer->body, nullptr, false).value("Attributes", json::object());
+                         rows->push_back({text.substr(text.rfind('/') + 1),
+                                          std::stoull(attributes.value("ApproximateNumberOfMessages", "0")),
+                                          std::stoull(attributes.value("ApproximateNumberOfMessagesNotVisible", "0"))});
+                       }
+                       if (--*left > 0) return;
+                       std::sort(rows->begin(), rows->end(),
+                                 [](const QueueRow& a, const QueueRow& b) { return a.queue < b.queue; });
+                       queues_ = *rows;
+                     });
+    }
+  });
+}
+
+void StackRunner::draw() {
+  std::vector<ServiceRow> rows;
+  for (const auto& service : services_) rows.push_back(service->row);
+  const std::string order = address(services_[3]->port);
+  const std::vector<std::string> footer = {
+      "",
+      "Try:  curl -s -X POST " + order + "/api/orders -H 'Content-Type: application/json' \\",
+      "        -d '{\"userId\": \"usr_456\", \"items\": [{\"productId\": \"SKU-123\", \"quantity\": 1}], \"total\": "
+      "99.99}'",
+      "      curl -s " + order + "/api/orders/<orderId>          (a card ending in 0000 is declined: compensation)",
+      "      curl -s " + address(services_[1]->port) + "/api/inventory/SKU-123       " + "metrics: http://" + order +
+          "/metrics",
+      "Logs: " + options_.data_dir + "/logs/     Ctrl-C stops everything."};
+  // Home, clear, table: one write per frame, so the terminal never shows half of one.
+  std::cout << "\x1b[H\x1b[2J"
+            << "sluice stack\n"
+            << render_status(rows, queues_, footer) << std::flush;
+}
+
+std::string StackRunner::address_of(std::string_view name) const {
+  for (const auto& service : services_) {
+    if (service->name == name) return address(service->port);
+  }
+  return "";
+}
+
+void StackRunner::stop(std::function<void(bool)> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  refresh_timer_.cancel();
+  stop_next(services_.size(), std::move(done));
+}
+
+void StackRunner::stop_next(std::size_t index, std::function<void(bool)> done) {
+  if (index == 0) return done(all_clean_);
+  Service& service = *services_[index - 1];
+  if (service.process == nullptr || !service.process->running()) return stop_next(index - 1, std::move(done));
+  service.process->signal(SIGTERM);
+  // Poll for its exit (reported by its output ending); SIGKILL after 10 s.
+  auto waited = std::make_shared<int>(0);
+  auto check = std::make_shared<std::function<void()>>();
+  *check = [this, &service, index, done, waited, weak = std::weak_ptr(check)]() {
+    auto self = weak.lock();
+    if (!service.process->running()) return stop_next(index - 1, done);
+    if (++*waited == 100) service.process->signal(SIGKILL);
+    stop_timer_.expires_after(100ms);
+    stop_timer_.async_wait([self](const asio::error_code& error) {
+      if (!error) (*self)();
+    });
+  };
+  (*check)();
+}
+
+}  // namespace sluice::native
