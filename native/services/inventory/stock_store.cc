@@ -7,8 +7,8 @@ namespace {
 
 using nlohmann::json;
 
-// The seed: the article's SKU-123 and a few more, one of them sold out.
-const StockItem kSeed[] = {{"SKU-123", 42}, {"SKU-456", 7}, {"SKU-789", 0}, {"SKU-1000", 250}};
+// The seed: the article's SKU-123 and a few more, one of them sold out, and one for load tests.
+const StockItem kSeed[] = {{"SKU-123", 42}, {"SKU-456", 7}, {"SKU-789", 0}, {"SKU-1000", 250}, {"SKU-BULK", 100000000}};
 
 }  // namespace
 

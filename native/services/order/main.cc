@@ -15,6 +15,7 @@
 #include "core/observe/event.h"
 #include "core/resilience/circuit_breaker.h"
 #include "core/resilience/pipeline.h"
+#include "core/resilience/time_limiter.h"
 #include "core/saga/saga_runner.h"
 #include "native/cli/cli.h"
 #include "native/saga/sqlite_saga_log.h"
@@ -115,10 +116,18 @@ int main(int argc, char** argv) {
   for (const auto* breaker : {&inventory_breaker, &payment_breaker, &inventory_grpc_breaker}) {
     host.metrics().watch(*breaker);
   }
-  const sluice::resilience::Pipeline inventory_calls =
-      sluice::resilience::Pipeline::Builder(host.scheduler()).breaker(inventory_breaker).build();
-  const sluice::resilience::Pipeline payment_calls =
-      sluice::resilience::Pipeline::Builder(host.scheduler()).breaker(payment_breaker).build();
+  // A breaker outside a timeout: a participant that got slow counts as failing, and
+  // answers within the saga step's own 2 s timeout.
+  sluice::resilience::TimeLimiter inventory_timeout(host.scheduler(), 1500ms);
+  sluice::resilience::TimeLimiter payment_timeout(host.scheduler(), 1500ms);
+  const sluice::resilience::Pipeline inventory_calls = sluice::resilience::Pipeline::Builder(host.scheduler())
+                                                           .breaker(inventory_breaker)
+                                                           .timeout(inventory_timeout)
+                                                           .build();
+  const sluice::resilience::Pipeline payment_calls = sluice::resilience::Pipeline::Builder(host.scheduler())
+                                                         .breaker(payment_breaker)
+                                                         .timeout(payment_timeout)
+                                                         .build();
 
   sluice::native::OutboxRelay relay(host.io(), orders, broker_client, absl::GetFlag(FLAGS_exchange), log);
   sluice::native::OrderSagaDriver driver(orders, {&inventory_client, &inventory_calls},
@@ -132,8 +141,14 @@ int main(int argc, char** argv) {
     return fail(s.message());
   }
 
-  auto channel = grpc::CreateChannel(addresses[1]->host + ":" + std::to_string(addresses[1]->port),
-                                     grpc::InsecureChannelCredentials());
+  // gRPC backs off reconnecting up to 2 minutes by default; inventory is on loopback,
+  // so try again soon, or the breaker's probes would keep failing long after it is back.
+  grpc::ChannelArguments channel_arguments;
+  channel_arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  channel_arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+  channel_arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  auto channel = grpc::CreateCustomChannel(addresses[1]->host + ":" + std::to_string(addresses[1]->port),
+                                           grpc::InsecureChannelCredentials(), channel_arguments);
   auto stub = inventory::InventoryService::NewStub(channel);
   sluice::native::TraceIds trace_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^
                                      std::random_device()());

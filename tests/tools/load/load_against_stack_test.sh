@@ -1,0 +1,41 @@
+#!/bin/bash
+# //tools/load against a running //native:stack: it sends at the asked rate, follows
+# every saga to its end (some declined on purpose, so compensated), and reports.
+set -euo pipefail
+source tests/native/testing/binary_test_lib.sh
+stack="$1" load="$2"
+work="${TEST_TMPDIR:-$(mktemp -d)}"
+log="$work/stack.log"
+
+"$load" --help | grep -q -- '--faults' || fail "--help does not mention --faults"
+if "$load" --faults=nowhere:latency_ms=1@1s-2s 2>"$work/err"; then fail "an unknown service was accepted"; fi
+grep -q 'no service "nowhere"' "$work/err" || fail "unclear error: $(cat "$work/err")"
+
+"$stack" --no_tui --data_dir="$work/data" --broker_port=0 --inventory_port=0 --inventory_grpc_port=0 \
+  --order_port=0 --payment_port=0 --notification_port=0 --analytics_port=0 >"$log" 2>&1 &
+stack_pid=$!
+trap 'kill $stack_pid 2>/dev/null || true' EXIT
+for _ in $(seq 300); do
+  grep -q '^\[stack\] ready' "$log" && break
+  sleep 0.1
+done
+grep -q '^\[stack\] ready' "$log" || fail "the stack was not ready"
+port_of() { grep -o "$1 http://127.0.0.1:[0-9]*" "$log" | head -1 | cut -d: -f3; }
+
+"$load" --order=127.0.0.1:$(port_of order) --inventory=127.0.0.1:$(port_of inventory) \
+  --payment=127.0.0.1:$(port_of payment) --rate=50 --duration=2s --decline_ratio=0.2 --settle=20s \
+  --faults=payment:error_rate=1@500ms-1s >"$work/report" 2>"$work/progress" || fail "load failed: $(cat "$work/report" "$work/progress")"
+cat "$work/report"
+grep -q 'orders sent      100 in 2.0 s (50.0/s)' "$work/report" || fail "not 100 orders at 50/s"
+grep -q 'answers          201 100$' "$work/report" || fail "not every order was taken"
+sagas="$(grep '^sagas' "$work/report")"
+completed="$(awk '{print $2}' <<<"$sagas")" compensated="$(awk '{print $4}' <<<"$sagas")"
+[ "$completed" -gt 0 ] && [ "$compensated" -gt 0 ] || fail "expected some completed and some compensated: $sagas"
+[ $((completed + compensated)) -eq 100 ] || fail "not every saga finished: $sagas"
+grep -q 'payment: error_rate=1 set' "$work/progress" || fail "the fault was not set: $(cat "$work/progress")"
+grep -q '\[#*\]' "$work/progress" || fail "no progress bar"
+
+kill -TERM "$stack_pid"
+wait "$stack_pid" || fail "the stack did not stop cleanly"
+trap - EXIT
+echo "load against stack test passed"
