@@ -30,6 +30,8 @@ ABSL_FLAG(int, analytics_port, 3004, "The analytics service's port.");
 ABSL_FLAG(std::string, data_dir, "",
           "Where the services keep their data and logs; a new directory under /tmp if empty. Give the same one "
           "again to resume where the last run stopped.");
+ABSL_FLAG(std::string, saga, "orchestration",
+          "How the order saga runs: orchestration (by the order service) or choreography (over broker events).");
 ABSL_FLAG(bool, no_tui, false, "Print the services' log lines, prefixed, instead of the status table.");
 ABSL_FLAG(std::string, log_level, "info", "The services' log level: trace, debug, info, warn, error, critical, off.");
 
@@ -90,6 +92,11 @@ int main(int argc, char** argv) {
   if (error) return fail("--data_dir " + options.data_dir + ": " + error.message());
   options.table = ::isatty(STDOUT_FILENO) && !absl::GetFlag(FLAGS_no_tui);
   options.log_level = absl::GetFlag(FLAGS_log_level);
+  const std::string saga = absl::GetFlag(FLAGS_saga);
+  if (saga != "orchestration" && saga != "choreography") {
+    return fail("--saga must be orchestration or choreography, got \"" + saga + "\"");
+  }
+  options.choreography = saga == "choreography";
 
   asio::io_context io;
   sluice::native::StackRunner stack(io, options);

@@ -78,13 +78,17 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
   add("broker", "native/broker_server/broker", p.broker, "--broker_port", [=] {
     return std::vector<std::string>{"--port=" + port_of(0), data("broker")};
   });
+  // Choreographed, payment and inventory react to the broker's events themselves.
+  const auto reacting = [=, this](std::vector<std::string> args) {
+    if (options_.choreography) args.insert(args.end(), {"--choreography", "--broker=127.0.0.1:" + port_of(0)});
+    return args;
+  };
   add("inventory", "native/services/inventory/inventory", p.inventory, "--inventory_port", [=, this] {
-    return std::vector<std::string>{"--port=" + port_of(1),
-                                    "--grpc_port=" + std::to_string(options_.ports.inventory_grpc), data("inventory"),
-                                    "--enable_admin"};
+    return reacting({"--port=" + port_of(1), "--grpc_port=" + std::to_string(options_.ports.inventory_grpc),
+                     data("inventory"), "--enable_admin"});
   });
   add("payment", "native/services/payment/payment", p.payment, "--payment_port", [=] {
-    return std::vector<std::string>{"--port=" + port_of(2), data("payment"), "--enable_admin"};
+    return reacting({"--port=" + port_of(2), data("payment"), "--enable_admin"});
   });
   add("order", "native/services/order/order", p.order, "--order_port", [=, this] {
     return std::vector<std::string>{"--port=" + port_of(3),
@@ -93,7 +97,8 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
                                     "--payment=127.0.0.1:" + port_of(2),
                                     "--broker=127.0.0.1:" + port_of(0),
                                     data("order"),
-                                    "--enable_admin"};
+                                    "--enable_admin",
+                                    options_.choreography ? "--saga=choreography" : "--saga=orchestration"};
   });
   add("notification", "native/services/notification/notification", p.notification, "--notification_port", [=] {
     return std::vector<std::string>{"--port=" + port_of(4), "--broker=127.0.0.1:" + port_of(0), data("notification")};

@@ -36,7 +36,8 @@ struct StackOptions {
   std::string binaries;  // the directory the service binaries are found under (runfiles)
   std::string data_dir;  // each service's data, and logs/ when drawing the table
   StackPorts ports;
-  bool table = true;  // draw the status table; false: prefixed log lines
+  bool table = true;          // draw the status table; false: prefixed log lines
+  bool choreography = false;  // the order saga choreographed over events instead of orchestrated
   std::string log_level = "info";
 };
 

@@ -85,14 +85,16 @@ void SqsConsumer::set_up(std::size_t step) {
                            {"RedrivePolicy", redrive.dump()}}}};
       return broker_.request(post("/", body.dump(), headers), next);
     }
-    case 3:
-      return broker_.request(post("/v1/exchanges/" + options_.exchange + "/bindings",
-                                  json{{"queue", options_.queue}, {"routing_key", options_.binding}}.dump(), {}),
-                             next);
     default:
+      if (step - 3 < options_.bindings.size()) {
+        return broker_.request(
+            post("/v1/exchanges/" + options_.exchange + "/bindings",
+                 json{{"queue", options_.queue}, {"routing_key", options_.bindings[step - 3]}}.dump(), {}),
+            next);
+      }
       ready_ = true;
       log_.log(spdlog::level::info, "consumer.ready", nullptr, std::nullopt,
-               {{"queue", options_.queue}, {"exchange", options_.exchange}, {"binding", options_.binding}});
+               {{"queue", options_.queue}, {"exchange", options_.exchange}, {"bindings", options_.bindings}});
       poll();
   }
 }

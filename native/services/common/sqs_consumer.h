@@ -16,6 +16,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/observe/trace_context.h"
 #include "native/runtime/http_client.h"
@@ -26,8 +27,8 @@ namespace sluice::native {
 struct SqsConsumerOptions {
   std::string queue;
   std::string exchange = "orders";
-  std::string binding = "order.*";
-  int wait_seconds = 20;  // long poll
+  std::vector<std::string> bindings = {"order.*"};  // routing keys (topic patterns)
+  int wait_seconds = 20;                            // long poll
   int max_messages = 10;
   int visibility_timeout_seconds = 30;
   int max_receive_count = 5;

@@ -15,14 +15,20 @@
 
 #include "native/cli/cli.h"
 #include "native/runtime/grpc_support.h"
+#include "native/services/common/event_publisher.h"
 #include "native/services/common/service_host.h"
+#include "native/services/common/sqs_consumer.h"
 #include "native/services/inventory/inventory_api.h"
+#include "native/services/inventory/inventory_reactions.h"
 #include "native/services/inventory/stock_store.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
 ABSL_FLAG(int, port, 3000, "REST port (0 picks a free one; the log says which).");
 ABSL_FLAG(int, grpc_port, 50051, "gRPC port (0 picks a free one).");
 ABSL_FLAG(std::string, data_dir, "", "Directory for inventory.db; empty keeps stock in memory.");
+ABSL_FLAG(bool, choreography, false,
+          "Also take part in the choreographed order flow: reserve stock on PaymentCharged.");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port), for --choreography.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
 ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
 
@@ -47,13 +53,23 @@ int main(int argc, char** argv) {
   auto store = sluice::native::StockStore::open(data_dir.empty() ? ":memory:" : data_dir + "/inventory.db");
   if (!store.ok()) return fail(store.status().message());
   sluice::native::StockStore& stock = **store;
+  const bool choreography = absl::GetFlag(FLAGS_choreography);
+  const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
+  if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
+  sluice::native::SqsConsumer* reacting = nullptr;
 
   auto created = sluice::native::ServiceHost::create({.name = "inventory",
                                                       .address = absl::GetFlag(FLAGS_bind),
                                                       .port = absl::GetFlag(FLAGS_port),
                                                       .log_level = absl::GetFlag(FLAGS_log_level),
                                                       .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
-                                                     [&] { return stock.ping(); });
+                                                     [&] {
+                                                       if (reacting != nullptr && !reacting->ready()) {
+                                                         return sluice::Status(sluice::StatusCode::kUnavailable,
+                                                                               "the broker queue is not set up yet");
+                                                       }
+                                                       return stock.ping();
+                                                     });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
   if (sluice::Status s = sluice::native::add_inventory_routes(host.router(), stock); !s.ok()) return fail(s.message());
@@ -66,6 +82,20 @@ int main(int argc, char** argv) {
           {.what = "stock.changed", .where = product, .when = host.scheduler().now(), .attributes = attributes});
     });
   });
+  sluice::native::HttpClient broker_client(host.io(),
+                                           {.host = broker->host, .port = broker->port, .target_service = "broker"});
+  sluice::native::EventPublisher publisher(broker_client, "orders");
+  sluice::native::InventoryReactions reactions(stock, publisher, host.log());
+  sluice::native::SqsConsumer consumer(
+      host.io(), broker_client,
+      {.queue = "inventory-reactions", .bindings = sluice::native::InventoryReactions::bindings()}, host.log(),
+      [&](const sluice::native::ConsumedEvent& e, std::function<void(bool)> done) {
+        reactions.handle(e, std::move(done));
+      });
+  if (choreography) {
+    reacting = &consumer;
+    consumer.start();
+  }
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
 
   sluice::native::TraceIds trace_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^

@@ -20,8 +20,10 @@
 #include "native/cli/cli.h"
 #include "native/saga/sqlite_saga_log.h"
 #include "native/services/common/service_host.h"
+#include "native/services/common/sqs_consumer.h"
 #include "native/services/order/create_order_saga.h"
 #include "native/services/order/order_api.h"
+#include "native/services/order/order_reactions.h"
 #include "native/services/order/order_store.h"
 #include "native/services/order/outbox_relay.h"
 #include "native/services/order/stock_check.h"
@@ -33,6 +35,9 @@ ABSL_FLAG(std::string, inventory_grpc, "127.0.0.1:50051", "The inventory service
 ABSL_FLAG(std::string, payment, "127.0.0.1:3002", "The payment service's REST address (host:port).");
 ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port); events go to its exchange.");
 ABSL_FLAG(std::string, exchange, "orders", "The topic exchange order events are published to.");
+ABSL_FLAG(std::string, saga, "orchestration",
+          "orchestration: the CreateOrderSaga runs here; choreography: payment and inventory (run with "
+          "--choreography) react to events, and this service to theirs.");
 ABSL_FLAG(int, breaker_reset_ms, 15000, "How long an open breaker waits before it lets a probe through.");
 ABSL_FLAG(std::string, data_dir, "", "Directory for order.db and order-sagas.db; empty keeps them in memory.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
@@ -77,6 +82,11 @@ int main(int argc, char** argv) {
     addresses[i] = sluice::native::parse_host_port(values[i]);
     if (!addresses[i]) return fail(std::string(names[i]) + " must be host:port, got \"" + values[i] + "\"");
   }
+  const std::string saga_mode = absl::GetFlag(FLAGS_saga);
+  if (saga_mode != "orchestration" && saga_mode != "choreography") {
+    return fail("--saga must be orchestration or choreography, got \"" + saga_mode + "\"");
+  }
+  const bool choreography = saga_mode == "choreography";
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   auto store = sluice::native::OrderStore::open(data_dir.empty() ? ":memory:" : data_dir + "/order.db");
   if (!store.ok()) return fail(store.status().message());
@@ -124,12 +134,11 @@ int main(int argc, char** argv) {
                                                            .breaker(inventory_breaker)
                                                            .timeout(inventory_timeout)
                                                            .build();
-  const sluice::resilience::Pipeline payment_calls = sluice::resilience::Pipeline::Builder(host.scheduler())
-                                                         .breaker(payment_breaker)
-                                                         .timeout(payment_timeout)
-                                                         .build();
+  const sluice::resilience::Pipeline payment_calls =
+      sluice::resilience::Pipeline::Builder(host.scheduler()).breaker(payment_breaker).timeout(payment_timeout).build();
 
-  sluice::native::OutboxRelay relay(host.io(), orders, broker_client, absl::GetFlag(FLAGS_exchange), log);
+  sluice::native::EventPublisher publisher(broker_client, absl::GetFlag(FLAGS_exchange));
+  sluice::native::OutboxRelay relay(host.io(), orders, publisher, log);
   sluice::native::OrderSagaDriver driver(orders, {&inventory_client, &inventory_calls},
                                          {&payment_client, &payment_calls}, log, [&relay] { relay.poke(); });
   Fanout saga_events(driver, host.events());
@@ -156,20 +165,32 @@ int main(int argc, char** argv) {
   sluice::time::Prng order_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^ std::random_device()());
   if (sluice::Status s =
           sluice::native::add_order_routes(host.router(), {.store = &orders,
-                                                           .runner = &runner,
+                                                           .runner = choreography ? nullptr : &runner,
                                                            .stock = &stock,
                                                            .ids = &order_ids,
                                                            .on_order_changed = [&relay] { relay.poke(); }});
       !s.ok()) {
     return fail(s.message());
   }
+  // Choreography: the outcomes of payment and inventory come back as events.
+  sluice::native::OrderReactions reactions(orders, log, [&relay] { relay.poke(); });
+  sluice::native::SqsConsumer outcomes(
+      host.io(), broker_client,
+      {.queue = "order-reactions",
+       .exchange = absl::GetFlag(FLAGS_exchange),
+       .bindings = sluice::native::OrderReactions::bindings()},
+      log, [&reactions](const sluice::native::ConsumedEvent& e, std::function<void(bool)> done) {
+        reactions.handle(e, std::move(done));
+      });
+  if (choreography) outcomes.start();
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
 
   // Resume what a previous run left: unfinished sagas and unpublished events.
   sluice::Result<std::size_t> resumed = runner.recover();
   if (!resumed.ok()) return fail("recovering sagas: " + resumed.status().message());
   relay.poke();
-  return host.run({{"resumed_sagas", *resumed},
+  return host.run({{"saga", saga_mode},
+                   {"resumed_sagas", *resumed},
                    {"data", data_dir.empty() ? "memory" : data_dir},
                    {"inventory", values[0]},
                    {"inventory_grpc", values[1]},

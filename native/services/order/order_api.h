@@ -4,7 +4,8 @@
 //        409 out_of_stock when inventory says an item is out of stock
 //   GET  /api/orders/:orderId -> the order (PENDING, CONFIRMED or CANCELLED, with the
 //        reason) and its saga (state and timeline of attempts)
-// An order is stored with its OrderCreated event, then its CreateOrderSaga starts.
+// An order is stored with its OrderCreated event, then its CreateOrderSaga starts (with
+// a runner), or the OrderCreated event itself starts the choreographed flow.
 #ifndef SLUICE_NATIVE_SERVICES_ORDER_ORDER_API_H_
 #define SLUICE_NATIVE_SERVICES_ORDER_ORDER_API_H_
 
@@ -20,7 +21,7 @@ namespace sluice::native {
 
 struct OrderApiDeps {
   OrderStore* store = nullptr;
-  saga::SagaRunner* runner = nullptr;
+  saga::SagaRunner* runner = nullptr;  // orchestration; null with --saga=choreography
   StockCheck* stock = nullptr;
   time::Prng* ids = nullptr;               // order ids
   std::function<void()> on_order_changed;  // the outbox has a new event

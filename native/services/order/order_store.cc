@@ -3,6 +3,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "native/services/common/choreography_events.h"
+
 namespace sluice::native {
 namespace {
 
@@ -21,20 +23,6 @@ std::string iso8601(std::int64_t ms) {
   std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
   char out[40];
   std::snprintf(out, sizeof(out), "%s.%03dZ", text, static_cast<int>(ms % 1000));
-  return out;
-}
-
-// kebab: "OrderCreated" -> "order-created", for idempotency keys as the article writes them.
-std::string kebab(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    if (c >= 'A' && c <= 'Z') {
-      if (!out.empty()) out += '-';
-      out += static_cast<char>(c - 'A' + 'a');
-    } else {
-      out += c;
-    }
-  }
   return out;
 }
 
@@ -78,7 +66,10 @@ Status OrderStore::add_event(const Order& order, std::string_view event_type) {
                {"idempotencyKey", key},
                {"traceparent", order.traceparent}};
   if (!order.reason.empty()) body["reason"] = order.reason;
-  std::string routing_key = "order." + kebab(event_type).substr(6);  // "order-created" -> "order.created"
+  // The card goes with the order (a choreographed payment charges it); a demo's cards
+  // are test numbers.
+  if (event_type == "OrderCreated") body["card"] = order.card;
+  const std::string routing_key = routing_key_of(event_type);
   Result<SqliteStatement> insert = db_.prepare(
       "INSERT OR IGNORE INTO outbox (routing_key, body, traceparent, idempotency_key) VALUES (?1, ?2, ?3, ?4)");
   if (!insert.ok()) return insert.status();

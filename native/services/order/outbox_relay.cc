@@ -3,31 +3,10 @@
 #include <nlohmann/json.hpp>
 
 namespace sluice::native {
-namespace {
 
-using nlohmann::json;
-
-HttpRequest post(std::string target, const json& body) {
-  HttpRequest request;
-  request.method = "POST";
-  request.path = target;
-  request.target = std::move(target);
-  request.headers = {{"content-type", "application/json"}};
-  request.body = body.dump();
-  return request;
-}
-
-}  // namespace
-
-OutboxRelay::OutboxRelay(asio::io_context& io, OrderStore& store, HttpClient& broker, std::string exchange,
-                         JsonLog& log, std::chrono::milliseconds retry_every)
-    : io_(io),
-      store_(store),
-      broker_(broker),
-      exchange_(std::move(exchange)),
-      log_(log),
-      retry_every_(retry_every),
-      timer_(io) {}
+OutboxRelay::OutboxRelay(asio::io_context& io, OrderStore& store, EventPublisher& publisher, JsonLog& log,
+                         std::chrono::milliseconds retry_every)
+    : io_(io), store_(store), publisher_(publisher), log_(log), retry_every_(retry_every), timer_(io) {}
 
 void OutboxRelay::poke() {
   if (busy_) {
@@ -36,20 +15,7 @@ void OutboxRelay::poke() {
   }
   busy_ = true;
   poked_while_busy_ = false;
-  if (!declared_) return declare();
   publish_next();
-}
-
-void OutboxRelay::declare() {
-  broker_.request(post("/v1/exchanges/" + exchange_, {{"type", "topic"}}), [this](Result<HttpClientResponse> response) {
-    if (!response.ok() || response->status != 200) {
-      log_.log(spdlog::level::warn, "outbox.broker_unavailable", nullptr, std::nullopt,
-               {{"error", response.ok() ? response->body : response.status().message()}});
-      return retry_later();
-    }
-    declared_ = true;
-    publish_next();
-  });
 }
 
 void OutboxRelay::publish_next() {
@@ -60,22 +26,10 @@ void OutboxRelay::publish_next() {
   }
   if (next->empty()) return round_done();
   const OutboxEvent event = next->front();
-  HttpRequest request = post("/v1/exchanges/" + exchange_ + "/publish",
-                             {{"routing_key", event.routing_key},
-                              {"body", event.body},
-                              {"headers",
-                               {{"traceparent", event.traceparent},
-                                {"idempotency-key", event.idempotency_key},
-                                {"correlation-id", json::parse(event.body).value("correlationId", "")}}}});
-  broker_.request(std::move(request), [this, event](Result<HttpClientResponse> response) {
-    if (response.ok() && response->status == 404) {
-      declared_ = false;  // the broker forgot the exchange
-      return declare();
-    }
-    if (!response.ok() || response->status != 200) {
-      log_.log(
-          spdlog::level::warn, "outbox.publish_failed", nullptr, std::nullopt,
-          {{"event", event.idempotency_key}, {"error", response.ok() ? response->body : response.status().message()}});
+  publisher_.publish(event.routing_key, nlohmann::json::parse(event.body), [this, event](Status published) {
+    if (!published.ok()) {
+      log_.log(spdlog::level::warn, "outbox.publish_failed", nullptr, std::nullopt,
+               {{"event", event.idempotency_key}, {"error", published.message()}});
       return retry_later();
     }
     if (Status s = store_.mark_published(event.id); !s.ok()) {

@@ -1,12 +1,8 @@
-// outbox_relay.h: OutboxRelay, publishes the order store's outbox to a topic exchange
-// on the broker (POST /v1/exchanges/:exchange/publish), oldest first, marking each
-// event published only after the broker accepted it: at-least-once, in order, nothing
-// lost across a crash of either side (consumers deduplicate by idempotency key).
-//
-// It declares the exchange first, and again whenever a publish says it does not exist
-// (a broker restarted without --data_dir). While the broker is away it retries every
-// `retry_every`. Events carry traceparent, correlation-id and idempotency-key headers
-// (which reach SQS consumers as message attributes).
+// outbox_relay.h: OutboxRelay, publishes the order store's outbox to the broker's
+// topic exchange (through an EventPublisher), oldest first, marking each event
+// published only after the broker accepted it: at-least-once, in order, nothing lost
+// across a crash of either side (consumers deduplicate by idempotency key). While the
+// broker is away it retries every `retry_every`.
 #ifndef SLUICE_NATIVE_SERVICES_ORDER_OUTBOX_RELAY_H_
 #define SLUICE_NATIVE_SERVICES_ORDER_OUTBOX_RELAY_H_
 
@@ -14,15 +10,15 @@
 #include <chrono>
 #include <string>
 
-#include "native/runtime/http_client.h"
 #include "native/runtime/json_log.h"
+#include "native/services/common/event_publisher.h"
 #include "native/services/order/order_store.h"
 
 namespace sluice::native {
 
 class OutboxRelay {
  public:
-  OutboxRelay(asio::io_context& io, OrderStore& store, HttpClient& broker, std::string exchange, JsonLog& log,
+  OutboxRelay(asio::io_context& io, OrderStore& store, EventPublisher& publisher, JsonLog& log,
               std::chrono::milliseconds retry_every = std::chrono::milliseconds(500));
 
   // poke: there may be new events; publishes them now unless a round is running.
@@ -30,19 +26,16 @@ class OutboxRelay {
   std::uint64_t published() const { return published_; }
 
  private:
-  void declare();
   void publish_next();
   void retry_later();
   void round_done();
 
   asio::io_context& io_;
   OrderStore& store_;
-  HttpClient& broker_;
-  std::string exchange_;
+  EventPublisher& publisher_;
   JsonLog& log_;
   std::chrono::milliseconds retry_every_;
   asio::steady_timer timer_;
-  bool declared_ = false;
   bool busy_ = false;
   bool poked_while_busy_ = false;
   std::uint64_t published_ = 0;

@@ -8,13 +8,19 @@
 #include <string>
 
 #include "native/cli/cli.h"
+#include "native/services/common/event_publisher.h"
 #include "native/services/common/service_host.h"
+#include "native/services/common/sqs_consumer.h"
 #include "native/services/payment/payment_api.h"
+#include "native/services/payment/payment_reactions.h"
 #include "native/services/payment/payment_store.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
 ABSL_FLAG(int, port, 3002, "REST port (0 picks a free one; the log says which).");
 ABSL_FLAG(std::string, data_dir, "", "Directory for payment.db; empty keeps the ledger in memory.");
+ABSL_FLAG(bool, choreography, false,
+          "Also take part in the choreographed order flow: charge on OrderCreated, refund on StockFailed.");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port), for --choreography.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
 ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
 
@@ -30,15 +36,39 @@ int main(int argc, char** argv) {
   auto store = sluice::native::PaymentStore::open(data_dir.empty() ? ":memory:" : data_dir + "/payment.db");
   if (!store.ok()) return fail(store.status().message());
   sluice::native::PaymentStore& ledger = **store;
+  const bool choreography = absl::GetFlag(FLAGS_choreography);
+  const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
+  if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
+  sluice::native::SqsConsumer* reacting = nullptr;
   auto created = sluice::native::ServiceHost::create({.name = "payment",
                                                       .address = absl::GetFlag(FLAGS_bind),
                                                       .port = absl::GetFlag(FLAGS_port),
                                                       .log_level = absl::GetFlag(FLAGS_log_level),
                                                       .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
-                                                     [&] { return ledger.ping(); });
+                                                     [&] {
+                                                       if (reacting != nullptr && !reacting->ready()) {
+                                                         return sluice::Status(sluice::StatusCode::kUnavailable,
+                                                                               "the broker queue is not set up yet");
+                                                       }
+                                                       return ledger.ping();
+                                                     });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
   if (sluice::Status s = sluice::native::add_payment_routes(host.router(), ledger); !s.ok()) return fail(s.message());
+  sluice::native::HttpClient broker_client(host.io(),
+                                           {.host = broker->host, .port = broker->port, .target_service = "broker"});
+  sluice::native::EventPublisher publisher(broker_client, "orders");
+  sluice::native::PaymentReactions reactions(ledger, publisher, host.log());
+  sluice::native::SqsConsumer consumer(
+      host.io(), broker_client,
+      {.queue = "payment-reactions", .bindings = sluice::native::PaymentReactions::bindings()}, host.log(),
+      [&](const sluice::native::ConsumedEvent& e, std::function<void(bool)> done) {
+        reactions.handle(e, std::move(done));
+      });
+  if (choreography) {
+    reacting = &consumer;
+    consumer.start();
+  }
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
-  return host.run({{"data", data_dir.empty() ? "memory" : data_dir + "/payment.db"}});
+  return host.run({{"data", data_dir.empty() ? "memory" : data_dir + "/payment.db"}, {"choreography", choreography}});
 }

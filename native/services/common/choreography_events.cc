@@ -1,0 +1,58 @@
+#include "native/services/common/choreography_events.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace sluice::native {
+
+std::string kebab(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') {
+      if (!out.empty()) out += '-';
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string routing_key_of(std::string_view event_type) {
+  std::string key = kebab(event_type);
+  const std::size_t dash = key.find('-');
+  if (dash != std::string::npos) key[dash] = '.';
+  return key;
+}
+
+nlohmann::json follow_up(const nlohmann::json& cause, std::string_view event_type, const nlohmann::json& fields) {
+  nlohmann::json event = nlohmann::json::object();
+  for (const char* kept : {"orderId", "userId", "items", "total", "card", "correlationId", "traceparent"}) {
+    if (cause.contains(kept)) event[kept] = cause[kept];
+  }
+  const std::string order = cause.value("orderId", "");
+  event["eventType"] = event_type;
+  event["idempotencyKey"] = kebab(event_type) + "-" + order;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  event["timestamp"] = text;
+  for (const auto& [key, value] : fields.items()) event[key] = value;
+  return event;
+}
+
+void publish_follow_up(EventPublisher& publisher, JsonLog& log, const ConsumedEvent& cause, const nlohmann::json& event,
+                       std::function<void(bool)> done) {
+  const std::string type = event.value("eventType", "");
+  publisher.publish(routing_key_of(type), event, [&log, cause, type, done = std::move(done)](Status published) {
+    const observe::TraceContext* trace = cause.trace ? &*cause.trace : nullptr;
+    log.log(published.ok() ? spdlog::level::info : spdlog::level::warn,
+            published.ok() ? "choreography.published" : "choreography.publish_failed", trace, std::nullopt,
+            {{"event", type}, {"orderId", cause.event.value("orderId", "")}, {"error", published.message()}});
+    done(published.ok());
+  });
+}
+
+}  // namespace sluice::native
