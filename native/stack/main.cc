@@ -32,6 +32,7 @@ ABSL_FLAG(std::string, data_dir, "",
           "again to resume where the last run stopped.");
 ABSL_FLAG(std::string, saga, "orchestration",
           "How the order saga runs: orchestration (by the order service) or choreography (over broker events).");
+ABSL_FLAG(int, breaker_reset_ms, 15000, "How long the order service's open breakers wait before a probe.");
 ABSL_FLAG(bool, no_tui, false, "Print the services' log lines, prefixed, instead of the status table.");
 ABSL_FLAG(std::string, log_level, "info", "The services' log level: trace, debug, info, warn, error, critical, off.");
 
@@ -97,6 +98,8 @@ int main(int argc, char** argv) {
     return fail("--saga must be orchestration or choreography, got \"" + saga + "\"");
   }
   options.choreography = saga == "choreography";
+  options.breaker_reset_ms = absl::GetFlag(FLAGS_breaker_reset_ms);
+  if (options.breaker_reset_ms < 1) return fail("--breaker_reset_ms must be positive");
 
   asio::io_context io;
   sluice::native::StackRunner stack(io, options);

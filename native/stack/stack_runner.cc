@@ -98,7 +98,8 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
                                     "--broker=127.0.0.1:" + port_of(0),
                                     data("order"),
                                     "--enable_admin",
-                                    options_.choreography ? "--saga=choreography" : "--saga=orchestration"};
+                                    options_.choreography ? "--saga=choreography" : "--saga=orchestration",
+                                    "--breaker_reset_ms=" + std::to_string(options_.breaker_reset_ms)};
   });
   add("notification", "native/services/notification/notification", p.notification, "--notification_port", [=] {
     return std::vector<std::string>{"--port=" + port_of(4), "--broker=127.0.0.1:" + port_of(0), data("notification")};

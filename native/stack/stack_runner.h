@@ -36,8 +36,9 @@ struct StackOptions {
   std::string binaries;  // the directory the service binaries are found under (runfiles)
   std::string data_dir;  // each service's data, and logs/ when drawing the table
   StackPorts ports;
-  bool table = true;          // draw the status table; false: prefixed log lines
-  bool choreography = false;  // the order saga choreographed over events instead of orchestrated
+  bool table = true;             // draw the status table; false: prefixed log lines
+  bool choreography = false;     // the order saga choreographed over events instead of orchestrated
+  int breaker_reset_ms = 15000;  // the order service's breakers
   std::string log_level = "info";
 };
 
