@@ -31,9 +31,10 @@ std::string LoadReport::text() {
   std::snprintf(line, sizeof(line), "POST latency     p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n",
                 percentile(50), percentile(90), percentile(99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
   out += line;
-  std::snprintf(line, sizeof(line), "sagas            %llu completed, %llu compensated, %llu unfinished\n",
+  std::snprintf(line, sizeof(line),
+                "sagas            %llu completed, %llu compensated, %llu failed (need attention), %llu unfinished\n",
                 static_cast<unsigned long long>(completed), static_cast<unsigned long long>(compensated),
-                static_cast<unsigned long long>(unfinished));
+                static_cast<unsigned long long>(failed), static_cast<unsigned long long>(unfinished));
   out += line;
   std::snprintf(line, sizeof(line), "stock checks     %llu answered by the breaker's fallback\n",
                 static_cast<unsigned long long>(fallback_stock_checks));

@@ -16,7 +16,8 @@ struct LoadReport {
   std::map<int, std::uint64_t> statuses;  // HTTP status -> count (0: no answer)
   std::uint64_t completed = 0;            // CONFIRMED
   std::uint64_t compensated = 0;          // CANCELLED
-  std::uint64_t unfinished = 0;           // still PENDING when the wait ended
+  std::uint64_t failed = 0;               // FAILED_NEEDS_ATTENTION: neither done nor undone
+  std::uint64_t unfinished = 0;           // still running when the wait ended
   std::uint64_t fallback_stock_checks = 0;
 
   // percentile: of latencies_ms (nearest rank); 0 without any. REQUIRES: sorted.

@@ -191,6 +191,9 @@ class LoadRun {
                          ++report_.completed;
                        } else if (status == "CANCELLED") {
                          ++report_.compensated;
+                       } else if (order.is_object() && order.contains("saga") &&
+                                  order["saga"].value("state", "") == "FAILED_NEEDS_ATTENTION") {
+                         ++report_.failed;
                        } else {
                          pending->push_back(id);
                        }

@@ -131,6 +131,20 @@ Status add_order_routes(Router& router, OrderApiDeps deps) {
     });
   });
   if (!s.ok()) return s;
+  // The article's checkStock(productId), through the breaker: inventory's answer, or
+  // {productId, quantity: null, in_stock: true, source: "fallback"} when it is down.
+  s = router.add("GET", "/api/stock/:productId",
+                 [deps](const HttpRequest& request, const PathParams& params, Responder reply) {
+                   deps.stock->check_one(params.at("productId"), request.trace,
+                                         [reply](inventory::StockResponse response, bool from_fallback) {
+                                           json out = {{"productId", response.product_id()},
+                                                       {"in_stock", response.in_stock()},
+                                                       {"source", from_fallback ? "fallback" : "inventory"}};
+                                           out["quantity"] = from_fallback ? json(nullptr) : json(response.quantity());
+                                           reply(HttpResponse::json(200, out));
+                                         });
+                 });
+  if (!s.ok()) return s;
   return router.add(
       "GET", "/api/orders/:orderId", [deps](const HttpRequest&, const PathParams& params, Responder reply) {
         Result<std::optional<Order>> order = deps.store->find(params.at("orderId"));

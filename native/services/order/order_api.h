@@ -4,6 +4,9 @@
 //        409 out_of_stock when inventory says an item is out of stock
 //   GET  /api/orders/:orderId -> the order (PENDING, CONFIRMED or CANCELLED, with the
 //        reason) and its saga (state and timeline of attempts)
+//   GET  /api/stock/:productId -> the article's checkStock: {"productId", "quantity",
+//        "in_stock", "source": "inventory"}, or {..., "quantity": null, "in_stock": true,
+//        "source": "fallback"} while inventory is down or its breaker is open
 // An order is stored with its OrderCreated event, then its CreateOrderSaga starts (with
 // a runner), or the OrderCreated event itself starts the choreographed flow.
 #ifndef SLUICE_NATIVE_SERVICES_ORDER_ORDER_API_H_

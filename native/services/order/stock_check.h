@@ -31,6 +31,10 @@ class StockCheck {
              TraceIds& ids, std::chrono::milliseconds deadline = std::chrono::milliseconds(300))
       : io_(io), stub_(stub), breaker_(breaker), ids_(ids), deadline_(deadline) {}
 
+  // check_one: the article's checkStock(productId): inventory's answer, or the
+  // fallback's (from_fallback); `done` runs on the loop.
+  void check_one(const std::string& product, const observe::TraceContext& trace,
+                 std::function<void(inventory::StockResponse, bool from_fallback)> done);
   // check: every product at once; `done` runs on the loop with the verdict.
   void check(const std::vector<std::string>& products, const observe::TraceContext& trace,
              std::function<void(StockVerdict)> done);

@@ -71,6 +71,9 @@ answer="$(http_request "$order" GET "/api/orders/$confirmed")"
 grep -q '"status":"CONFIRMED"' <<<"$answer" && grep -q '"state":"COMPLETED"' <<<"$answer" || fail "not confirmed: $answer"
 [ "$(stock)" = 40 ] || fail "stock is $(stock), not 40, after a confirmed order of 2"
 http_request "$payment" GET /api/payments | grep -q '"chargedCents":9999' || fail "not charged"
+response="$(http_request "$order" GET /api/stock/SKU-123)"
+grep -q '{"in_stock":true,"productId":"SKU-123","quantity":40,"source":"inventory"}' <<<"$response" ||
+  fail "checkStock through order: $response"
 wait_for "no order_confirmed notification for $confirmed" \
   grep -q "\"idempotencyKey\":\"order-confirmed-$confirmed\"" "$notifications"
 
@@ -127,6 +130,9 @@ for i in 1 2 3 4; do
 done
 grep -q '"stockCheck":"fallback"' <<<"$response" || fail "no fallback with inventory down: $response"
 down="$(order_id <<<"$response")"
+response="$(http_request "$order" GET /api/stock/SKU-123)"
+grep -q '{"in_stock":true,"productId":"SKU-123","quantity":null,"source":"fallback"}' <<<"$response" ||
+  fail "not the article's fallback: $response"
 wait_for "order $down never finished" final "$down"
 http_request "$order" GET "/api/orders/$down" | grep -q '"status":"CANCELLED"' || fail "it could not reserve, yet"
 breaker() { http_request "$order" GET /metrics | grep -q "circuit_breaker_state{name=\"inventory-grpc\",state=\"$1\"} 1"; }

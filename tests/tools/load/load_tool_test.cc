@@ -51,7 +51,7 @@ TEST(LoadReportTest, SummarisesAnswersLatenciesAndSagas) {
   EXPECT_THAT(text, HasSubstr("orders sent      100 in 2.0 s (50.0/s)"));
   EXPECT_THAT(text, HasSubstr("none 1 201 98 409 1"));
   EXPECT_THAT(text, HasSubstr("p50 50.0 ms  p90 90.0 ms  p99 99.0 ms  max 100.0 ms"));
-  EXPECT_THAT(text, HasSubstr("90 completed, 8 compensated, 0 unfinished"));
+  EXPECT_THAT(text, HasSubstr("90 completed, 8 compensated, 0 failed (need attention), 0 unfinished"));
 }
 
 TEST(LoadReportTest, DrawsProgress) {
