@@ -336,7 +336,10 @@ void SagaRunner::cancel_timer(Saga& saga, std::uint32_t step) {
 }
 
 Status SagaRunner::after_call(Status status) {
-  if (!options_.auto_flush) return status;
+  if (!options_.auto_flush) {
+    if (options_.flush_needed && log_failure_.ok() && (unsynced_ || !outbox_.empty())) options_.flush_needed();
+    return status;
+  }
   Status flushed = flush();
   return status.ok() ? flushed : status;
 }

@@ -98,6 +98,11 @@ struct StepResult {
 
 struct SagaRunnerOptions {
   bool auto_flush = true;
+  // flush_needed: with auto_flush off, called whenever records or commands start
+  // waiting for flush() (from start, on_result or the runner's own timers), so a driver
+  // can make one flush per turn of its event loop cover every saga that moved in it.
+  // It must not call back into the runner; it schedules the flush.
+  std::function<void()> flush_needed;
 };
 
 class SagaRunner {

@@ -8,6 +8,7 @@
 #include <absl/flags/flag.h>
 #include <grpcpp/grpcpp.h>
 
+#include <asio.hpp>
 #include <iostream>
 #include <random>
 #include <string>
@@ -142,9 +143,24 @@ int main(int argc, char** argv) {
   sluice::native::OrderSagaDriver driver(orders, {&inventory_client, &inventory_calls},
                                          {&payment_client, &payment_calls}, log, [&relay] { relay.poke(); });
   Fanout saga_events(driver, host.events());
-  sluice::saga::SagaRunner runner(
-      host.scheduler(), **saga_log, sluice::time::Prng(std::random_device{}()),
-      [&driver](const sluice::saga::SagaCommand& command) { driver.handle(command); }, &saga_events);
+  // Group commit: every saga that moved in one turn of the loop shares one sync of the
+  // log (one fsync), made at the end of the turn, before any of their commands leave.
+  sluice::saga::SagaRunner* flushing = nullptr;
+  bool flush_posted = false;
+  const auto flush_needed = [&] {
+    if (flush_posted) return;
+    flush_posted = true;
+    asio::post(host.io(), [&] {
+      flush_posted = false;
+      if (sluice::Status s = flushing->flush(); !s.ok()) {
+        log.log(spdlog::level::critical, "saga.log_failed", nullptr, std::nullopt, {{"error", s.message()}});
+      }
+    });
+  };
+  sluice::saga::SagaRunner runner(host.scheduler(), **saga_log, sluice::time::Prng(std::random_device{}()),
+                                  [&driver](const sluice::saga::SagaCommand& command) { driver.handle(command); },
+                                  &saga_events, {.auto_flush = false, .flush_needed = flush_needed});
+  flushing = &runner;
   driver.attach(runner);
   if (sluice::Status s = runner.register_definition(sluice::native::create_order_saga()); !s.ok()) {
     return fail(s.message());
@@ -163,12 +179,16 @@ int main(int argc, char** argv) {
                                      std::random_device()());
   sluice::native::StockCheck stock(host.io(), *stub, inventory_grpc_breaker, trace_ids);
   sluice::time::Prng order_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^ std::random_device()());
-  if (sluice::Status s =
-          sluice::native::add_order_routes(host.router(), {.store = &orders,
-                                                           .runner = choreography ? nullptr : &runner,
-                                                           .stock = &stock,
-                                                           .ids = &order_ids,
-                                                           .on_order_changed = [&relay] { relay.poke(); }});
+  if (sluice::Status s = sluice::native::add_order_routes(
+          host.router(),
+          {.store = &orders,
+           .runner = choreography ? nullptr : &runner,
+           .stock = &stock,
+           .ids = &order_ids,
+           .on_order_changed = [&relay] { relay.poke(); },
+           // Posted after the flush start() asked for:
+           // the loop runs them in order.
+           .after_commit = [&host](std::function<void()> then) { asio::post(host.io(), std::move(then)); }});
       !s.ok()) {
     return fail(s.message());
   }

@@ -127,7 +127,8 @@ Status add_order_routes(Router& router, OrderApiDeps deps) {
       out["stockCheck"] = verdict.fallback ? "fallback" : "inventory";
       HttpResponse response = HttpResponse::json(201, out);
       response.headers.emplace_back("Location", "/api/orders/" + stored.order_id);
-      reply(std::move(response));
+      if (!deps.after_commit) return reply(std::move(response));
+      deps.after_commit([reply, response = std::move(response)]() mutable { reply(std::move(response)); });
     });
   });
   if (!s.ok()) return s;

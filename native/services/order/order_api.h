@@ -28,6 +28,9 @@ struct OrderApiDeps {
   StockCheck* stock = nullptr;
   time::Prng* ids = nullptr;               // order ids
   std::function<void()> on_order_changed;  // the outbox has a new event
+  // after_commit: runs `then` once the saga log has synced what was just written (the
+  // 201 must not promise a saga a crash could forget).
+  std::function<void(std::function<void()>)> after_commit;
 };
 
 Status add_order_routes(Router& router, OrderApiDeps deps);

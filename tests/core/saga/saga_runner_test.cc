@@ -342,6 +342,29 @@ TEST_F(SagaRunnerTest, WithoutAutoFlushCommandsWaitForOneSyncThatCoversManySagas
   EXPECT_EQ(batch_log.syncs(), 1u);
 }
 
+TEST_F(SagaRunnerTest, WithoutAutoFlushTheDriverHearsWhenAFlushIsNeededIncludingFromTimers) {
+  InMemorySagaLog batch_log;
+  int asked = 0;
+  RunnerHarness batched(batch_log, {.auto_flush = false, .flush_needed = [&asked] { ++asked; }});
+  ASSERT_TRUE(batched.runner.register_definition(testing::create_order_saga()).ok());
+  ASSERT_TRUE(batched.runner.start("CreateOrderSaga", "o1").ok());
+  EXPECT_GE(asked, 1);
+  EXPECT_TRUE(batched.sent.empty());  // asked for, not done: the driver flushes
+  ASSERT_TRUE(batched.runner.flush().ok());
+  ASSERT_EQ(batched.sent.size(), 1u);
+  // A failed attempt waits for its retry; the retry, started by the runner's own timer,
+  // asks for a flush too.
+  ASSERT_TRUE(batched.runner.on_result(batched.take()[0].fail("busy")).ok());
+  ASSERT_TRUE(batched.runner.flush().ok());
+  asked = 0;
+  ASSERT_TRUE(batched.time.run_next());  // the retry's backoff ends
+  EXPECT_GE(asked, 1);
+  EXPECT_TRUE(batched.sent.empty());
+  ASSERT_TRUE(batched.runner.flush().ok());
+  ASSERT_EQ(batched.sent.size(), 1u);
+  EXPECT_EQ(batched.sent[0].attempt, 2u);
+}
+
 // A log whose sync fails once told to, like a full disk.
 class FailingLog final : public SagaLog {
  public:
