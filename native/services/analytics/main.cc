@@ -29,18 +29,12 @@ int main(int argc, char** argv) {
   };
   const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
   if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
-  sluice::native::SqsConsumer* consumer_for_readiness = nullptr;
-  auto created = sluice::native::ServiceHost::create(
-      {.name = "analytics",
-       .address = absl::GetFlag(FLAGS_bind),
-       .port = absl::GetFlag(FLAGS_port),
-       .log_level = absl::GetFlag(FLAGS_log_level),
-       .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
-      [&] {
-        return consumer_for_readiness != nullptr && consumer_for_readiness->ready()
-                   ? sluice::Status()
-                   : sluice::Status(sluice::StatusCode::kUnavailable, "the broker queue is not set up yet");
-      });
+  auto created = sluice::native::ServiceHost::create({.name = "analytics",
+                                                      .address = absl::GetFlag(FLAGS_bind),
+                                                      .port = absl::GetFlag(FLAGS_port),
+                                                      .log_level = absl::GetFlag(FLAGS_log_level),
+                                                      .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
+                                                     [] { return sluice::Status(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
   sluice::native::EventCounts counts(host.metrics().registry());
@@ -54,22 +48,19 @@ int main(int argc, char** argv) {
   }
   sluice::native::HttpClient broker_client(host.io(),
                                            {.host = broker->host, .port = broker->port, .target_service = "broker"});
-  sluice::native::SqsConsumer consumer(
-      host.io(), broker_client, {.queue = absl::GetFlag(FLAGS_queue)}, host.log(),
-      [&](const sluice::native::ConsumedEvent& consumed, std::function<void(bool)> done) {
-        const sluice::observe::TraceContext* trace = consumed.trace ? &*consumed.trace : nullptr;
-        sluice::Result<bool> counted = counts.record(consumed.event, std::chrono::steady_clock::now());
-        host.log().log(
-            counted.ok() ? spdlog::level::info : spdlog::level::err,
-            !counted.ok() ? "analytics.bad_event"
-            : *counted    ? "analytics.counted"
-                          : "analytics.duplicate",
-            trace, std::nullopt,
-            {{"eventType", consumed.event.value("eventType", "")}, {"orderId", consumed.event.value("orderId", "")}});
-        done(true);  // a bad event is counted as an error and dropped; nothing to retry
-      });
-  consumer_for_readiness = &consumer;
+  host.consume(broker_client, {.queue = absl::GetFlag(FLAGS_queue)},
+               [&](const sluice::native::ConsumedEvent& consumed, std::function<void(bool)> done) {
+                 const sluice::observe::TraceContext* trace = consumed.trace ? &*consumed.trace : nullptr;
+                 sluice::Result<bool> counted = counts.record(consumed.event, std::chrono::steady_clock::now());
+                 host.log().log(counted.ok() ? spdlog::level::info : spdlog::level::err,
+                                !counted.ok() ? "analytics.bad_event"
+                                : *counted    ? "analytics.counted"
+                                              : "analytics.duplicate",
+                                trace, std::nullopt,
+                                {{"eventType", consumed.event.value("eventType", "")},
+                                 {"orderId", consumed.event.value("orderId", "")}});
+                 done(true);  // a bad event is counted as an error and dropped; nothing to retry
+               });
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
-  consumer.start();
   return host.run({{"queue", absl::GetFlag(FLAGS_queue)}, {"broker", absl::GetFlag(FLAGS_broker)}});
 }

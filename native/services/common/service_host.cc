@@ -11,7 +11,16 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions opti
   Result<spdlog::level::level_enum> level = JsonLog::parse_level(options.log_level);
   if (!level.ok()) return Status::invalid_argument("--log_level: " + level.status().message());
   std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(options), *level));
-  if (Status s = add_standard_routes(host->router_, host->options_.name, host->metrics_, std::move(ready)); !s.ok()) {
+  host->add_readiness(std::move(ready));
+  ServiceHost* self = host.get();
+  if (Status s = add_standard_routes(host->router_, host->options_.name, host->metrics_,
+                                     [self] {
+                                       for (const ReadinessCheck& check : self->readiness_) {
+                                         if (Status status = check(); !status.ok()) return status;
+                                       }
+                                       return Status();
+                                     });
+      !s.ok()) {
     return s;
   }
   if (Status s = add_events_route(host->router_, host->events_); !s.ok()) return s;
@@ -27,6 +36,16 @@ ServiceHost::ServiceHost(ServiceHostOptions options, spdlog::level::level_enum l
       log_(options_.name, level),
       observability_(options_.name, metrics_, log_),
       faults_(std::random_device{}()) {}
+
+SqsConsumer& ServiceHost::consume(HttpClient& broker, SqsConsumerOptions options, SqsConsumer::Handler handler) {
+  consumers_.push_back(std::make_unique<SqsConsumer>(io_, broker, std::move(options), log_, std::move(handler)));
+  SqsConsumer& consumer = *consumers_.back();
+  add_readiness([&consumer] {
+    return consumer.ready() ? Status() : Status(StatusCode::kUnavailable, "the broker queue is not set up yet");
+  });
+  consumer.start();
+  return consumer;
+}
 
 Status ServiceHost::listen() {
   auto http = HttpServer::start(io_, router_,

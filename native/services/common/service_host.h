@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/base/result.h"
 #include "native/runtime/asio_scheduler.h"
@@ -25,6 +26,7 @@
 #include "native/runtime/http_server.h"
 #include "native/runtime/json_log.h"
 #include "native/runtime/metrics.h"
+#include "native/services/common/sqs_consumer.h"
 
 namespace sluice::native {
 
@@ -48,6 +50,13 @@ class ServiceHost {
   Metrics& metrics() { return metrics_; }
   EventHub& events() { return events_; }
 
+  // add_readiness: /readyz answers 200 only while this check passes too.
+  void add_readiness(ReadinessCheck check) { readiness_.push_back(std::move(check)); }
+
+  // consume: reads events from the broker with an SqsConsumer the host keeps; /readyz
+  // waits until its queue is set up.
+  SqsConsumer& consume(HttpClient& broker, SqsConsumerOptions options, SqsConsumer::Handler handler);
+
   // listen: starts serving the routes added so far.
   Status listen();
   std::uint16_t port() const { return http_ ? http_->port() : 0; }
@@ -69,6 +78,8 @@ class ServiceHost {
   Router router_;
   EventHub events_;
   FaultInjector faults_;
+  std::vector<ReadinessCheck> readiness_;
+  std::vector<std::unique_ptr<SqsConsumer>> consumers_;
   std::unique_ptr<HttpServer> http_;
 };
 

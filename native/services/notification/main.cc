@@ -46,24 +46,18 @@ int main(int argc, char** argv) {
   auto notifier = sluice::native::Notifier::open(outbox);
   if (!notifier.ok()) return fail(notifier.status().message());
 
-  sluice::native::SqsConsumer* consumer_for_readiness = nullptr;
-  auto created = sluice::native::ServiceHost::create(
-      {.name = "notification",
-       .address = absl::GetFlag(FLAGS_bind),
-       .port = absl::GetFlag(FLAGS_port),
-       .log_level = absl::GetFlag(FLAGS_log_level),
-       .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
-      [&] {
-        return consumer_for_readiness != nullptr && consumer_for_readiness->ready()
-                   ? sluice::Status()
-                   : sluice::Status(sluice::StatusCode::kUnavailable, "the broker queue is not set up yet");
-      });
+  auto created = sluice::native::ServiceHost::create({.name = "notification",
+                                                      .address = absl::GetFlag(FLAGS_bind),
+                                                      .port = absl::GetFlag(FLAGS_port),
+                                                      .log_level = absl::GetFlag(FLAGS_log_level),
+                                                      .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
+                                                     [] { return sluice::Status(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
   sluice::native::HttpClient broker_client(host.io(),
                                            {.host = broker->host, .port = broker->port, .target_service = "broker"});
-  sluice::native::SqsConsumer consumer(
-      host.io(), broker_client, {.queue = absl::GetFlag(FLAGS_queue)}, host.log(),
+  host.consume(
+      broker_client, {.queue = absl::GetFlag(FLAGS_queue)},
       [&](const sluice::native::ConsumedEvent& consumed, std::function<void(bool)> done) {
         const std::string trace_id = consumed.trace ? consumed.trace->trace_id_hex() : "";
         sluice::Result<sluice::native::NotifyOutcome> outcome = (*notifier)->notify(consumed.event, trace_id);
@@ -82,8 +76,6 @@ int main(int argc, char** argv) {
                         {"receiveCount", consumed.receive_count}});
         done(true);
       });
-  consumer_for_readiness = &consumer;
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
-  consumer.start();
   return host.run({{"outbox", outbox}, {"queue", absl::GetFlag(FLAGS_queue)}, {"broker", absl::GetFlag(FLAGS_broker)}});
 }

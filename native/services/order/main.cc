@@ -194,15 +194,15 @@ int main(int argc, char** argv) {
   }
   // Choreography: the outcomes of payment and inventory come back as events.
   sluice::native::OrderReactions reactions(orders, log, [&relay] { relay.poke(); });
-  sluice::native::SqsConsumer outcomes(
-      host.io(), broker_client,
-      {.queue = "order-reactions",
-       .exchange = absl::GetFlag(FLAGS_exchange),
-       .bindings = sluice::native::OrderReactions::bindings()},
-      log, [&reactions](const sluice::native::ConsumedEvent& e, std::function<void(bool)> done) {
-        reactions.handle(e, std::move(done));
-      });
-  if (choreography) outcomes.start();
+  if (choreography) {
+    host.consume(broker_client,
+                 {.queue = "order-reactions",
+                  .exchange = absl::GetFlag(FLAGS_exchange),
+                  .bindings = sluice::native::OrderReactions::bindings()},
+                 [&reactions](const sluice::native::ConsumedEvent& e, std::function<void(bool)> done) {
+                   reactions.handle(e, std::move(done));
+                 });
+  }
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
 
   // Resume what a previous run left: unfinished sagas and unpublished events.

@@ -39,19 +39,12 @@ int main(int argc, char** argv) {
   const bool choreography = absl::GetFlag(FLAGS_choreography);
   const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
   if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
-  sluice::native::SqsConsumer* reacting = nullptr;
   auto created = sluice::native::ServiceHost::create({.name = "payment",
                                                       .address = absl::GetFlag(FLAGS_bind),
                                                       .port = absl::GetFlag(FLAGS_port),
                                                       .log_level = absl::GetFlag(FLAGS_log_level),
                                                       .enable_admin = absl::GetFlag(FLAGS_enable_admin)},
-                                                     [&] {
-                                                       if (reacting != nullptr && !reacting->ready()) {
-                                                         return sluice::Status(sluice::StatusCode::kUnavailable,
-                                                                               "the broker queue is not set up yet");
-                                                       }
-                                                       return ledger.ping();
-                                                     });
+                                                     [&] { return ledger.ping(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
   if (sluice::Status s = sluice::native::add_payment_routes(host.router(), ledger); !s.ok()) return fail(s.message());
@@ -59,15 +52,12 @@ int main(int argc, char** argv) {
                                            {.host = broker->host, .port = broker->port, .target_service = "broker"});
   sluice::native::EventPublisher publisher(broker_client, "orders");
   sluice::native::PaymentReactions reactions(ledger, publisher, host.log());
-  sluice::native::SqsConsumer consumer(
-      host.io(), broker_client,
-      {.queue = "payment-reactions", .bindings = sluice::native::PaymentReactions::bindings()}, host.log(),
-      [&](const sluice::native::ConsumedEvent& e, std::function<void(bool)> done) {
-        reactions.handle(e, std::move(done));
-      });
   if (choreography) {
-    reacting = &consumer;
-    consumer.start();
+    host.consume(broker_client,
+                 {.queue = "payment-reactions", .bindings = sluice::native::PaymentReactions::bindings()},
+                 [&](const sluice::native::ConsumedEvent& e, std::function<void(bool)> done) {
+                   reactions.handle(e, std::move(done));
+                 });
   }
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
   return host.run({{"data", data_dir.empty() ? "memory" : data_dir + "/payment.db"}, {"choreography", choreography}});

@@ -14,20 +14,12 @@ work="${TEST_TMPDIR:-$(mktemp -d)}"
 data="$work/data"
 log="$work/stack.log"
 
-"$stack_bin" --no_tui --data_dir="$data" --breaker_reset_ms=1000 --broker_port=0 --inventory_port=0 \
-  --inventory_grpc_port=0 --order_port=0 --payment_port=0 --notification_port=0 --analytics_port=0 >"$log" 2>&1 &
-stack_pid=$!
+start_stack "$log" "$stack_bin" --data_dir="$data" --breaker_reset_ms=1000
+stack_pid=$STACK_PID
 inventory_pid=""
 trap 'kill $stack_pid $inventory_pid 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-  grep -q '^\[stack\] ready' "$log" && break
-  kill -0 "$stack_pid" 2>/dev/null || fail "the stack exited while starting"
-  sleep 0.1
-done
-grep -q '^\[stack\] ready' "$log" || fail "the stack was not ready within 30 s"
-port_of() { grep -o "$1 http://127.0.0.1:[0-9]*" "$log" | head -1 | cut -d: -f3; }
-broker="$(port_of broker)" inventory="$(port_of inventory)" payment="$(port_of payment)"
-order="$(port_of order)" analytics="$(port_of analytics)"
+broker="$(stack_port broker)" inventory="$(stack_port inventory)" payment="$(stack_port payment)"
+order="$(stack_port order)" analytics="$(stack_port analytics)"
 inventory_grpc="$(grep '^\[inventory\].*"action":"listening"' "$log" | grep -o '"grpc_port":[0-9]*' | cut -d: -f2)"
 notifications="$data/notification/notifications.jsonl"
 

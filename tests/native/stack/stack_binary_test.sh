@@ -27,17 +27,11 @@ grep -q "port $taken for payment is in use.*--payment_port=PORT" "$log.err" || f
 stop_binary
 
 # The whole system. Not a terminal: log lines prefixed by service, no table.
-"$stack" "${all_free[@]}" --payment_port=0 --data_dir="$work/data" >"$log" 2>&1 &
-stack_pid=$!
+start_stack "$log" "$stack" --data_dir="$work/data"
+stack_pid=$STACK_PID
 trap 'kill $stack_pid 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-  grep -q '^\[stack\] ready' "$log" && break
-  kill -0 "$stack_pid" 2>/dev/null || fail "the stack exited while starting"
-  sleep 0.1
-done
-grep -q '^\[stack\] ready' "$log" || fail "the stack was not ready within 30 s"
 grep -q '^\[order\] {' "$log" || fail "no prefixed log lines from order"
-order="$(grep -o 'order http://127.0.0.1:[0-9]*' "$log" | head -1 | cut -d: -f3)"
+order="$(stack_port order)"
 response="$(http_request "$order" POST /api/orders \
   '{"userId": "usr_456", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 99.99}' \
   'Content-Type: application/json')"

@@ -53,3 +53,24 @@ stop_binary() {
   wait "$BINARY_PID" || status=$?
   [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
 }
+
+# start_stack LOG STACK ARGS...: starts //native:stack (every port picked free unless
+# ARGS say otherwise) with its output in LOG, so not on a terminal: its services' log
+# lines, prefixed, instead of the table. Waits (up to 30 s) for its "ready" line. Sets
+# STACK_PID; stack_port NAME then gives a service's port.
+start_stack() {
+  local output="$1" binary="$2"
+  shift 2
+  "$binary" --broker_port=0 --inventory_port=0 --inventory_grpc_port=0 --order_port=0 --payment_port=0 \
+    --notification_port=0 --analytics_port=0 "$@" >"$output" 2>&1 &
+  STACK_PID=$!
+  STACK_LOG="$output"
+  for _ in $(seq 300); do
+    grep -q '^\[stack\] ready' "$output" && return 0
+    kill -0 "$STACK_PID" 2>/dev/null || fail "the stack exited while starting"
+    sleep 0.1
+  done
+  fail "the stack was not ready within 30 s"
+}
+
+stack_port() { grep -o "$1 http://127.0.0.1:[0-9]*" "$STACK_LOG" | head -1 | cut -d: -f3; }

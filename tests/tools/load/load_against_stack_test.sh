@@ -11,19 +11,12 @@ log="$work/stack.log"
 if "$load" --faults=nowhere:latency_ms=1@1s-2s 2>"$work/err"; then fail "an unknown service was accepted"; fi
 grep -q 'no service "nowhere"' "$work/err" || fail "unclear error: $(cat "$work/err")"
 
-"$stack" --no_tui --data_dir="$work/data" --broker_port=0 --inventory_port=0 --inventory_grpc_port=0 \
-  --order_port=0 --payment_port=0 --notification_port=0 --analytics_port=0 >"$log" 2>&1 &
-stack_pid=$!
+start_stack "$log" "$stack" --data_dir="$work/data"
+stack_pid=$STACK_PID
 trap 'kill $stack_pid 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-  grep -q '^\[stack\] ready' "$log" && break
-  sleep 0.1
-done
-grep -q '^\[stack\] ready' "$log" || fail "the stack was not ready"
-port_of() { grep -o "$1 http://127.0.0.1:[0-9]*" "$log" | head -1 | cut -d: -f3; }
 
-"$load" --order=127.0.0.1:$(port_of order) --inventory=127.0.0.1:$(port_of inventory) \
-  --payment=127.0.0.1:$(port_of payment) --rate=50 --duration=2s --decline_ratio=0.2 --settle=20s \
+"$load" --order=127.0.0.1:$(stack_port order) --inventory=127.0.0.1:$(stack_port inventory) \
+  --payment=127.0.0.1:$(stack_port payment) --rate=50 --duration=2s --decline_ratio=0.2 --settle=20s \
   --faults=payment:error_rate=1@500ms-1s >"$work/report" 2>"$work/progress" || fail "load failed: $(cat "$work/report" "$work/progress")"
 cat "$work/report"
 grep -q 'orders sent      100 in 2.0 s (50.0/s)' "$work/report" || fail "not 100 orders at 50/s"
