@@ -34,7 +34,10 @@ Status apply_queue_attributes(const nlohmann::json& attributes, broker::QueueCon
   if (!attributes.is_object()) {
     return Status::invalid_argument("Attributes must be a map of names to strings", "InvalidParameterValue");
   }
-  for (const auto& [name, raw] : attributes.items()) {
+  for (const auto& item : attributes.items()) {
+    // Named copies, not structured bindings: clang 14 cannot capture those in lambdas.
+    const std::string& name = item.key();
+    const nlohmann::json& raw = item.value();
     if (!raw.is_string()) return bad_value(name, raw.dump(), "must be a string");
     const std::string& value = raw.get_ref<const std::string&>();
     auto seconds = [&](time::Duration& out) -> Status {

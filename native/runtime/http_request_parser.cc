@@ -56,7 +56,9 @@ std::optional<ParseError> RequestParser::feed(std::string_view bytes, std::vecto
 
 int RequestParser::fail(int status, std::string code, std::string message) {
   if (!error_) error_ = ParseError{status, std::move(code), std::move(message)};
-  return 1;  // stops http_parser_execute
+  // Stops http_parser_execute from any callback. Not 1: from on_headers_complete, 1
+  // means "no body" and parsing would go on (found by libFuzzer).
+  return -1;
 }
 
 int RequestParser::count_header_bytes(std::size_t length) {
@@ -74,6 +76,7 @@ int RequestParser::on_message_begin(http_parser* parser) {
   p.in_message_ = true;
   p.last_was_value_ = false;
   p.header_bytes_ = 0;
+  p.headers_seen_ = false;
   return 0;
 }
 
@@ -101,11 +104,17 @@ int RequestParser::on_header_value(http_parser* parser, const char* at, std::siz
 
 int RequestParser::on_headers_complete(http_parser* parser) {
   RequestParser& p = self(parser);
+  p.headers_seen_ = true;
   HttpRequest& r = p.current_;
   r.method = http_method_str(static_cast<http_method>(parser->method));
   const std::size_t question = r.target.find('?');
   r.path = r.target.substr(0, question);
   if (question != std::string::npos) r.query = r.target.substr(question + 1);
+  // HTTP/0.9 ("GET /path" and nothing else) has no headers, so no Host and no length:
+  // http-parser's reading of it depends on where reads split the bytes. Not served.
+  if (parser->http_major != 1) {
+    return p.fail(505, "HttpVersionNotSupported", "only HTTP/1.0 and HTTP/1.1 are served");
+  }
   if (r.path.empty() || r.path[0] != '/') return p.fail(400, "MalformedRequest", "the request target must be a path");
   // A declared length over the limit is refused before any of the body is read.
   if ((parser->flags & F_CHUNKED) == 0 && parser->content_length != ULLONG_MAX &&
@@ -126,6 +135,11 @@ int RequestParser::on_body(http_parser* parser, const char* at, std::size_t leng
 
 int RequestParser::on_message_complete(http_parser* parser) {
   RequestParser& p = self(parser);
+  // http-parser completes an HTTP/0.9 request ("GET /path") without a header block:
+  // none of the checks above ran for it.
+  if (!p.headers_seen_ || parser->http_major != 1) {
+    return p.fail(505, "HttpVersionNotSupported", "only HTTP/1.0 and HTTP/1.1 are served");
+  }
   p.current_.keep_alive = http_should_keep_alive(parser) != 0;
   p.in_message_ = false;
   p.ready_->push_back(std::move(p.current_));

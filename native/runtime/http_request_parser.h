@@ -69,6 +69,7 @@ class RequestParser {
   http_parser_settings settings_;
   HttpRequest current_;
   bool in_message_ = false;
+  bool headers_seen_ = false;  // on_headers_complete ran for the current message
   bool last_was_value_ = false;
   std::size_t header_bytes_ = 0;
   std::vector<HttpRequest>* ready_ = nullptr;
