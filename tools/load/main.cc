@@ -89,6 +89,8 @@ class LoadRun {
     if (elapsed >= total) {
       report_.seconds = total;
       sending_done_ = true;
+      progress_.cancel();
+      print_progress(total, total);  // the full bar, whatever the timer's phase
       return maybe_settle();
     }
     tick_.expires_after(std::chrono::milliseconds(5));
@@ -126,22 +128,24 @@ class LoadRun {
   }
 
   void show_progress() {
+    if (sending_done_) return;
     const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
     const double total = std::chrono::duration<double>(duration_).count();
-    const std::string bar = sluice::load::progress_bar(std::min(elapsed, total), total, sent_);
-    if (::isatty(STDERR_FILENO)) {
-      std::cerr << "\r" << bar << std::flush;
-    } else if (static_cast<int>(elapsed) % 5 == 0 || sending_done_) {
-      std::cerr << bar << "\n";
-    }
-    if (sending_done_) {
-      if (::isatty(STDERR_FILENO)) std::cerr << "\n";
-      return;
-    }
+    // On a terminal the bar redraws every second; in a log, a line every 5 s.
+    if (::isatty(STDERR_FILENO) || static_cast<int>(elapsed) % 5 == 0) print_progress(elapsed, total);
     progress_.expires_after(std::chrono::seconds(1));
     progress_.async_wait([this](const asio::error_code& e) {
       if (!e) show_progress();
     });
+  }
+
+  void print_progress(double elapsed, double total) {
+    const std::string bar = sluice::load::progress_bar(elapsed, total, sent_);
+    if (::isatty(STDERR_FILENO)) {
+      std::cerr << "\r" << bar << (sending_done_ ? "\n" : "") << std::flush;
+    } else {
+      std::cerr << bar << "\n";
+    }
   }
 
   void schedule_fault(const sluice::load::FaultWindow& window) {
