@@ -50,6 +50,12 @@ saga::SagaDefinition create_order_saga() {
   return definition;
 }
 
+json create_order_saga_data(const Order& order) {
+  return {{"orderId", order.order_id}, {"userId", order.user_id},
+          {"items", order.items},      {"total", static_cast<double>(order.total_cents) / 100},
+          {"card", order.card},        {"traceparent", order.traceparent}};
+}
+
 OrderSagaDriver::OrderSagaDriver(OrderStore& store, Participant inventory, Participant payment, JsonLog& log,
                                  std::function<void()> on_order_changed)
     : store_(store),

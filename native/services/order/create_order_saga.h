@@ -31,6 +31,9 @@ inline constexpr std::string_view kCreateOrderSaga = "CreateOrderSaga";
 
 saga::SagaDefinition create_order_saga();
 
+// create_order_saga_data: what the saga of `order` starts with (its steps read it).
+nlohmann::json create_order_saga_data(const Order& order);
+
 // Participant: one remote service, called through its pipeline (a breaker).
 struct Participant {
   HttpClient* client = nullptr;

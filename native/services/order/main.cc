@@ -208,9 +208,35 @@ int main(int argc, char** argv) {
   // Resume what a previous run left: unfinished sagas and unpublished events.
   sluice::Result<std::size_t> resumed = runner.recover();
   if (!resumed.ok()) return fail("recovering sagas: " + resumed.status().message());
+  // An order stored just before a crash may have no saga in the log yet (its 201 was
+  // never sent): start it now, so no order stays PENDING for ever. One whose saga was
+  // compensated just before the crash is cancelled now.
+  std::size_t started_after_restart = 0;
+  if (!choreography) {
+    sluice::Result<std::vector<sluice::native::Order>> pending = orders.pending();
+    if (!pending.ok()) return fail("reading pending orders: " + pending.status().message());
+    for (const sluice::native::Order& order : *pending) {
+      if (const sluice::saga::SagaInstance* saga = runner.find(order.order_id); saga != nullptr) {
+        // Compensated just before the crash, the order not yet told: tell it now.
+        if (saga->state() == sluice::saga::SagaState::kCompensated) {
+          if (sluice::Result<bool> cancelled = orders.cancel(order.order_id, saga->reason()); !cancelled.ok()) {
+            return fail("cancelling " + order.order_id + ": " + cancelled.status().message());
+          }
+        }
+        continue;
+      }
+      if (sluice::Status s = runner.start(sluice::native::kCreateOrderSaga, order.order_id,
+                                          sluice::native::create_order_saga_data(order));
+          !s.ok()) {
+        return fail("starting the saga of " + order.order_id + ": " + s.message());
+      }
+      ++started_after_restart;
+    }
+  }
   relay.poke();
   return host.run({{"saga", saga_mode},
                    {"resumed_sagas", *resumed},
+                   {"sagas_started_after_restart", started_after_restart},
                    {"data", data_dir.empty() ? "memory" : data_dir},
                    {"inventory", values[0]},
                    {"inventory_grpc", values[1]},

@@ -115,11 +115,9 @@ Status add_order_routes(Router& router, OrderApiDeps deps) {
                    traceparent};
       if (Status s = deps.store->create(stored); !s.ok()) return reply(response_for(s));
       deps.on_order_changed();
-      json data = {{"orderId", stored.order_id}, {"userId", order.user_id},
-                   {"items", order.items},       {"total", static_cast<double>(order.total_cents) / 100},
-                   {"card", order.card},         {"traceparent", traceparent}};
-      if (Status s = deps.runner == nullptr ? Status()
-                                            : deps.runner->start(kCreateOrderSaga, stored.order_id, std::move(data));
+      if (Status s = deps.runner == nullptr
+                         ? Status()
+                         : deps.runner->start(kCreateOrderSaga, stored.order_id, create_order_saga_data(stored));
           !s.ok()) {
         return reply(response_for(s));
       }
@@ -145,6 +143,12 @@ Status add_order_routes(Router& router, OrderApiDeps deps) {
                                            reply(HttpResponse::json(200, out));
                                          });
                  });
+  if (!s.ok()) return s;
+  s = router.add("GET", "/api/orders", [deps](const HttpRequest&, const PathParams&, Responder reply) {
+    Result<std::map<std::string, std::int64_t>> counts = deps.store->counts();
+    if (!counts.ok()) return reply(response_for(counts.status()));
+    reply(HttpResponse::json(200, {{"orders", *counts}}));
+  });
   if (!s.ok()) return s;
   return router.add(
       "GET", "/api/orders/:orderId", [deps](const HttpRequest&, const PathParams& params, Responder reply) {

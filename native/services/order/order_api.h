@@ -4,6 +4,7 @@
 //        409 out_of_stock when inventory says an item is out of stock
 //   GET  /api/orders/:orderId -> the order (PENDING, CONFIRMED or CANCELLED, with the
 //        reason) and its saga (state and timeline of attempts)
+//   GET  /api/orders -> {"orders": {"PENDING": n, "CONFIRMED": n, "CANCELLED": n}}
 //   GET  /api/stock/:productId -> the article's checkStock: {"productId", "quantity",
 //        "in_stock", "source": "inventory"}, or {..., "quantity": null, "in_stock": true,
 //        "source": "fallback"} while inventory is down or its breaker is open

@@ -133,26 +133,65 @@ Result<bool> OrderStore::finish(const std::string& order_id, std::string_view st
   return changed;
 }
 
+namespace {
+
+constexpr const char* kOrderColumns =
+    "SELECT order_id, user_id, items, total_cents, card, status, reason, traceparent, created_at_ms FROM orders ";
+
+Order order_of(const SqliteStatement& row) {
+  return Order{std::string(row.column_text(0)),
+               std::string(row.column_text(1)),
+               json::parse(row.column_text(2), nullptr, false),
+               row.column_int(3),
+               std::string(row.column_text(4)),
+               std::string(row.column_text(5)),
+               std::string(row.column_text(6)),
+               std::string(row.column_text(7)),
+               row.column_int(8)};
+}
+
+}  // namespace
+
 Result<std::optional<Order>> OrderStore::find(const std::string& order_id) {
-  Result<SqliteStatement> select = db_.prepare(
-      "SELECT order_id, user_id, items, total_cents, card, status, reason, traceparent, created_at_ms FROM orders "
-      "WHERE order_id = ?1");
+  Result<SqliteStatement> select = db_.prepare(std::string(kOrderColumns) + "WHERE order_id = ?1");
   if (!select.ok()) return select.status();
   SqliteStatement statement = *std::move(select);
   statement.bind(1, order_id);
   Result<bool> row = statement.step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<Order>();
-  Order order{std::string(statement.column_text(0)),
-              std::string(statement.column_text(1)),
-              json::parse(statement.column_text(2), nullptr, false),
-              statement.column_int(3),
-              std::string(statement.column_text(4)),
-              std::string(statement.column_text(5)),
-              std::string(statement.column_text(6)),
-              std::string(statement.column_text(7)),
-              statement.column_int(8)};
-  return std::optional<Order>(std::move(order));
+  return std::optional<Order>(order_of(statement));
+}
+
+Result<std::vector<Order>> OrderStore::pending() {
+  Result<SqliteStatement> select =
+      db_.prepare(std::string(kOrderColumns) + "WHERE status = 'PENDING' ORDER BY created_at_ms");
+  if (!select.ok()) return select.status();
+  SqliteStatement statement = *std::move(select);
+  std::vector<Order> orders;
+  if (Status s = statement.for_each_row([&] {
+        orders.push_back(order_of(statement));
+        return Status();
+      });
+      !s.ok()) {
+    return s;
+  }
+  return orders;
+}
+
+Result<std::map<std::string, std::int64_t>> OrderStore::counts() {
+  Result<SqliteStatement> select = db_.prepare("SELECT status, COUNT(*) FROM orders GROUP BY status");
+  if (!select.ok()) return select.status();
+  SqliteStatement statement = *std::move(select);
+  std::map<std::string, std::int64_t> counts = {{"PENDING", 0}, {"CONFIRMED", 0}, {"CANCELLED", 0}};
+  if (Status s = statement.for_each_row([&] {
+        counts[std::string(statement.column_text(0))] = statement.column_int(1);
+        return Status();
+      });
+      !s.ok()) {
+    return s;
+  }
+  return counts;
 }
 
 Result<std::vector<OutboxEvent>> OrderStore::unpublished(std::size_t limit) {

@@ -10,6 +10,7 @@
 #define SLUICE_NATIVE_SERVICES_ORDER_ORDER_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -53,6 +54,10 @@ class OrderStore {
   Result<bool> confirm(const std::string& order_id);
   Result<bool> cancel(const std::string& order_id, const std::string& reason);
   Result<std::optional<Order>> find(const std::string& order_id);
+  // pending: the orders still PENDING, oldest first.
+  Result<std::vector<Order>> pending();
+  // counts: orders by status.
+  Result<std::map<std::string, std::int64_t>> counts();
 
   // unpublished: the oldest events not yet published, in order.
   Result<std::vector<OutboxEvent>> unpublished(std::size_t limit);
