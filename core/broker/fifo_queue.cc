@@ -92,10 +92,11 @@ Result<FifoSendResult> FifoQueue::send(FifoSendRequest request) {
   FifoSendResult result{id.text(), format_sequence(message.sequence), false};
   deduplication_[*key] = Deduplicated{now + kDeduplicationWindow, result.message_id, message.sequence};
   deduplication_expiry_.emplace_back(now + kDeduplicationWindow, *key);
-  const Stored& stored = messages_.at(store(std::move(message), config_.delay));
+  const std::uint64_t seq = store(std::move(message), config_.delay);
   ++counters_.sent;
   report("queue.sent", id);
   if (journal_ != nullptr) {
+    const Stored& stored = messages_.at(seq);
     journal_stored(stored, now + config_.delay, stored.group_id, stored.sequence);
     journal_->deduplication_recorded(name_, *key, result.message_id, stored.sequence, now + kDeduplicationWindow);
   }
@@ -257,8 +258,11 @@ void FifoQueue::accept_dead_letter(Stored message) {
   advance();
   forget_receipts(message);
   message.sequence = ++last_sequence_number_;
-  const Stored& stored = messages_.at(store(std::move(message), time::Duration::zero()));
-  journal_stored(stored, scheduler_.now(), stored.group_id, stored.sequence);
+  const std::uint64_t seq = store(std::move(message), time::Duration::zero());
+  if (journal_ != nullptr) {
+    const Stored& stored = messages_.at(seq);
+    journal_stored(stored, scheduler_.now(), stored.group_id, stored.sequence);
+  }
   serve_waiters();
   rearm();
 }

@@ -35,10 +35,10 @@ Result<std::string> StandardQueue::send(SendRequest request) {
   message.attributes = attributes_of(std::move(request.attributes));
   message.sent_at = scheduler_.now();
   const MessageId id = message.id;
-  const Stored& stored = messages_.at(store(std::move(message), delay));
+  const std::uint64_t seq = store(std::move(message), delay);
   ++counters_.sent;
   report("queue.sent", id);
-  journal_stored(stored, stored.sent_at + delay);
+  if (journal_ != nullptr) journal_stored(messages_.at(seq), messages_.at(seq).sent_at + delay);
   serve_waiters();
   rearm();
   return id.text();
@@ -139,7 +139,8 @@ void StandardQueue::serve_waiters() {
 void StandardQueue::accept_dead_letter(Stored message) {
   advance();
   forget_receipts(message);
-  journal_stored(messages_.at(store(std::move(message), time::Duration::zero())), scheduler_.now());
+  const std::uint64_t seq = store(std::move(message), time::Duration::zero());
+  if (journal_ != nullptr) journal_stored(messages_.at(seq), scheduler_.now());
   serve_waiters();
   rearm();
 }
