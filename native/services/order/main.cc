@@ -234,6 +234,25 @@ int main(int argc, char** argv) {
     }
   }
   relay.poke();
+
+  // Finished sagas stay in memory and in the log so GET /api/orders/:id can show their
+  // timeline, up to a bound: past it, they are forgotten together (the orders keep
+  // their status).
+  constexpr std::size_t kFinishedSagasKept = 10'000;
+  asio::steady_timer retention(host.io());
+  std::function<void()> forget_some = [&] {
+    if (runner.size() - runner.unfinished() > kFinishedSagasKept) {
+      sluice::Result<std::size_t> forgotten = runner.forget_finished();
+      log.log(
+          forgotten.ok() ? spdlog::level::info : spdlog::level::err, "saga.forgotten", nullptr, std::nullopt,
+          {{"sagas", forgotten.ok() ? *forgotten : 0}, {"error", forgotten.ok() ? "" : forgotten.status().message()}});
+    }
+    retention.expires_after(std::chrono::seconds(10));
+    retention.async_wait([&](const asio::error_code& error) {
+      if (!error) forget_some();
+    });
+  };
+  forget_some();
   return host.run({{"saga", saga_mode},
                    {"resumed_sagas", *resumed},
                    {"sagas_started_after_restart", started_after_restart},
