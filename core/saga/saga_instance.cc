@@ -87,6 +87,19 @@ Status SagaInstance::apply(const SagaRecord& record) {
   const bool current_attempt = record.attempt == progress.attempts;
   switch (record.type) {
     case RecordType::kAttemptStarted:
+      if (progress.phase == Phase::kRunning && record.attempt == progress.attempts) {
+        // Re-issued after a restart: the first issue may have been applied, and a
+        // refusal of the re-issue (shed before the participant's idempotency check)
+        // would not prove it was not. Compensating a step that was not applied is
+        // harmless behind a barrier, so a compensatable step counts as maybe done. A
+        // pivot is left to its answers: treating it as unknown would send every pivot
+        // refused after a restart to FAILED_NEEDS_ATTENTION.
+        if (record.operation == Operation::kAction &&
+            definition_->steps[record.step].kind == StepKind::kCompensatable) {
+          progress.outcome_unknown = true;
+        }
+        return Status();
+      }
       if (record.attempt != progress.attempts + 1 || progress.phase == Phase::kRunning ||
           progress.phase == Phase::kSucceeded || progress.phase == Phase::kGaveUp) {
         return Status(StatusCode::kFailedPrecondition, "saga " + id_ + ": attempt out of turn");

@@ -37,8 +37,8 @@ enum class Phase : std::uint8_t { kNotStarted, kRunning, kWaitingToRetry, kSucce
 struct OperationProgress {
   Phase phase = Phase::kNotStarted;
   std::uint32_t attempts = 0;  // started so far
-  // outcome_unknown: an attempt timed out, so the participant may have applied it
-  // even though the saga never heard so.
+  // outcome_unknown: an attempt timed out, or was re-issued after a restart, so the
+  // participant may have applied it even though the saga never heard so.
   bool outcome_unknown = false;
   time::Duration retry_after{};  // while kWaitingToRetry
   std::string last_error;        // "kind: message" of the latest failure

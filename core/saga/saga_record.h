@@ -7,6 +7,7 @@
 //
 //   started            {saga, definition, data: the input}
 //   attempt_started    {saga, step, operation, attempt}        -> the command goes out
+//                      (again for the same attempt: re-issued after a restart)
 //   attempt_succeeded  {saga, step, operation, attempt, data: the output}
 //   attempt_failed     {saga, step, operation, attempt, error_kind, error_message,
 //                       timed_out, retry_after (absent: the runner gave up)}

@@ -434,8 +434,8 @@ Result<std::size_t> SagaRunner::recover() {
       for (Operation operation : {Operation::kAction, Operation::kCompensation}) {
         const OperationProgress& progress = instance.progress(step, operation);
         if (progress.phase == Phase::kRunning) {
-          arm_timeout(*saga, step, operation, progress.attempts);
-          outbox_.push_back({saga, step, operation, progress.attempts});
+          // Logged again: the re-issue marks the attempt's outcome unknown, durably.
+          if (Status s = start_attempt(*saga, step, operation, progress.attempts); !s.ok()) return after_call(s);
         } else if (progress.phase == Phase::kWaitingToRetry) {
           arm_retry(*saga, step, operation, progress.attempts + 1, progress.retry_after);
         }

@@ -123,8 +123,9 @@ class SagaRunner {
   Status register_definition(SagaDefinition definition);
 
   // recover: rebuilds every saga in the log and resumes the unfinished ones at the step
-  // they were on, re-issuing in-flight commands with their idempotency keys. Call once,
-  // before start(). Returns how many sagas were resumed.
+  // they were on, re-issuing in-flight commands with their idempotency keys. A re-issued
+  // attempt of a compensatable step counts as maybe applied (its first issue may have
+  // been, whatever the re-issue is answered), so if the step gives up it is compensated. Call once, before start(). Returns how many sagas were resumed.
   Result<std::size_t> recover();
 
   // start: begins saga `saga_id` of type `definition` with `data` (an object or null).

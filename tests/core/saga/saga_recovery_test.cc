@@ -153,3 +153,69 @@ TEST(RecoverTest, RefusesALogThatDoesNotFitTheDefinitionsAndStartsNothing) {
 
 }  // namespace
 }  // namespace sluice::saga
+
+namespace sluice::saga {
+namespace {
+
+// An attempt in flight at a crash may have been applied by its participant. If the
+// re-issued attempt is then refused (an overloaded participant sheds it before its
+// idempotency check) and the step gives up, the step must still be compensated: a
+// refund for a charge the saga never heard about. Found by the simulator's
+// conservation-of-money invariant.
+struct StateRecorder final : observe::EventSink {
+  void on_event(const observe::Event& e) override {
+    if (e.what != "saga.state_changed") return;
+    last = std::string(std::get<std::string_view>(*e.attribute("state")));
+  }
+  std::string last;
+};
+
+TEST(RecoverTest, AStepReissuedAfterACrashIsCompensatedWhenItGivesUp) {
+  SagaDefinition definition{.name = "Charge"};
+  StepDefinition charge{.name = "charge", .action = "charge", .compensation = "refund"};
+  charge.retry.max_attempts = 2;
+  charge.retry.initial_backoff = std::chrono::milliseconds(10);
+  definition.steps = {charge};
+
+  time::VirtualTime time;
+  std::vector<std::string> commands;
+  std::vector<SagaRecord> disk;
+  {
+    InMemorySagaLog log;
+    SagaRunner runner(time, log, time::Prng(1), [&](const SagaCommand& c) { commands.emplace_back(c.target); });
+    ASSERT_TRUE(runner.register_definition(definition).ok());
+    ASSERT_TRUE(runner.start("Charge", "s-1").ok());
+    disk = log.records();  // the crash: attempt 1 is out, its answer never came
+  }
+  ASSERT_EQ(commands, std::vector<std::string>{"charge"});
+
+  // Twice: the second restart must still know, from the log alone, that the outcome is unknown.
+  {
+    InMemorySagaLog log(disk);
+    SagaRunner runner(time, log, time::Prng(2), [&](const SagaCommand& c) { commands.emplace_back(c.target); });
+    ASSERT_TRUE(runner.register_definition(definition).ok());
+    ASSERT_EQ(*runner.recover(), 1u);
+    disk = log.records();  // crashed again before any answer
+  }
+  StateRecorder states;
+  InMemorySagaLog log(disk);
+  SagaRunner* self = nullptr;
+  SagaRunner runner(
+      time, log, time::Prng(3),
+      [&](const SagaCommand& c) {
+        commands.emplace_back(c.target);
+        // Every charge is shed from now on; refunds work.
+        (void)self->on_result(c.target == "charge" ? StepResult::failure(c, "unavailable", "shed", true)
+                                                   : StepResult::success(c));
+      },
+      &states);
+  self = &runner;
+  ASSERT_TRUE(runner.register_definition(definition).ok());
+  ASSERT_EQ(*runner.recover(), 1u);
+  time.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(commands, (std::vector<std::string>{"charge", "charge", "charge", "charge", "refund"}));
+  EXPECT_EQ(states.last, "COMPENSATED");
+}
+
+}  // namespace
+}  // namespace sluice::saga
