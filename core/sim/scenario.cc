@@ -1,0 +1,330 @@
+#include "core/sim/scenario.h"
+
+#include <utility>
+
+#include "core/config/json_fields.h"
+#include "core/config/parse_json.h"
+
+namespace sluice::sim {
+namespace {
+
+using config::JsonFields;
+using nlohmann::json;
+
+constexpr std::array<std::pair<std::string_view, FaultAction>, 11> kFaultActions = {{
+    {"crash", FaultAction::kCrash},
+    {"restart", FaultAction::kRestart},
+    {"add_latency", FaultAction::kAddLatency},
+    {"error_rate", FaultAction::kErrorRate},
+    {"slow_down", FaultAction::kSlowDown},
+    {"partition", FaultAction::kPartition},
+    {"heal", FaultAction::kHeal},
+    {"link_loss", FaultAction::kLinkLoss},
+    {"link_duplicate", FaultAction::kLinkDuplicate},
+    {"consumer_bug", FaultAction::kConsumerBug},
+    {"replay", FaultAction::kReplay},
+}};
+
+Status not_an_object(const std::string& where, const json& value) {
+  return Status::invalid_argument(where + " must be an object; got " + value.dump());
+}
+
+// node: reads a node name at `key` into `out`; absent leaves it.
+void node(JsonFields& f, std::string_view key, std::optional<Node>& out) {
+  const json* value = f.object(key);
+  if (value == nullptr) return;
+  const std::optional<Node> found = value->is_string() ? node_from_name(value->get<std::string>()) : std::nullopt;
+  if (found) {
+    out = *found;
+  } else {
+    std::string allowed;
+    for (std::string_view n : kNodeNames) allowed += (allowed.empty() ? "\"" : ", \"") + std::string(n) + "\"";
+    f.fail(key, "must be one of " + allowed, *value);
+  }
+}
+
+void probability(JsonFields& f, std::string_view key, double& out) {
+  const json* value = f.object(key);
+  f.number(key, out);
+  if (value != nullptr && !(out >= 0 && out <= 1)) f.fail(key, "must be from 0 to 1", *value);
+}
+
+Status read_link(const json& object, const std::string& where, LinkConfig& link) {
+  if (!object.is_object()) return not_an_object(where, object);
+  JsonFields f(object, where);
+  f.duration("latency_min", link.latency_min);
+  f.duration("latency_max", link.latency_max);
+  probability(f, "loss", link.loss);
+  probability(f, "duplicate", link.duplicate);
+  if (Status s = f.finish(); !s.ok()) return s;
+  if (link.latency_min.count() < 0 || link.latency_max < link.latency_min) {
+    return Status::invalid_argument(where + ": latency_min must be >= 0 and <= latency_max");
+  }
+  return Status();
+}
+
+Status read_service(const json& object, const std::string& where, ServiceConfig& service) {
+  if (!object.is_object()) return not_an_object(where, object);
+  JsonFields f(object, where);
+  f.duration("service_time_min", service.service_time_min);
+  f.duration("service_time_max", service.service_time_max);
+  f.count("concurrency", service.concurrency);
+  f.count("max_queue", service.max_queue);
+  probability(f, "error_rate", service.error_rate);
+  if (Status s = f.finish(); !s.ok()) return s;
+  if (service.service_time_min.count() < 0 || service.service_time_max < service.service_time_min) {
+    return Status::invalid_argument(where + ": service_time_min must be >= 0 and <= service_time_max");
+  }
+  if (service.concurrency == 0) return Status::invalid_argument(where + ".concurrency must be at least 1");
+  return Status();
+}
+
+Status read_traffic(const json& object, TrafficConfig& traffic) {
+  if (!object.is_object()) return not_an_object("traffic", object);
+  JsonFields f(object, "traffic");
+  f.number("orders_per_second", traffic.orders_per_second);
+  probability(f, "declined_share", traffic.declined_share);
+  probability(f, "out_of_stock_share", traffic.out_of_stock_share);
+  f.count("products", traffic.products);
+  f.count("initial_stock", traffic.initial_stock);
+  const json* phases = f.object("phases");
+  if (Status s = f.finish(); !s.ok()) return s;
+  if (!(traffic.orders_per_second >= 0 && traffic.orders_per_second <= 100'000)) {
+    return Status::invalid_argument("traffic.orders_per_second must be from 0 to 100000");
+  }
+  if (traffic.products == 0) return Status::invalid_argument("traffic.products must be at least 1");
+  if (phases == nullptr) return Status();
+  if (!phases->is_array()) return Status::invalid_argument("traffic.phases must be an array");
+  for (std::size_t i = 0; i < phases->size(); ++i) {
+    const std::string where = "traffic.phases[" + std::to_string(i) + "]";
+    const json& p = (*phases)[i];
+    if (!p.is_object()) return not_an_object(where, p);
+    TrafficPhase phase;
+    JsonFields pf(p, where);
+    pf.duration("from", phase.from);
+    pf.duration("until", phase.until);
+    pf.number("orders_per_second", phase.orders_per_second);
+    if (Status s = pf.finish(); !s.ok()) return s;
+    if (phase.until <= phase.from) return Status::invalid_argument(where + ": until must be after from");
+    if (!(phase.orders_per_second >= 0 && phase.orders_per_second <= 100'000)) {
+      return Status::invalid_argument(where + ".orders_per_second must be from 0 to 100000");
+    }
+    traffic.phases.push_back(phase);
+  }
+  return Status();
+}
+
+Status read_saga(const json& value, SagaConfig& saga) {
+  if (value.is_string()) {
+    const json object = {{"mode", value}};  // JsonFields keeps a reference
+    JsonFields f(object, "saga");
+    f.choice("mode", saga.mode,
+             {{"orchestration", SagaMode::kOrchestration}, {"choreography", SagaMode::kChoreography}});
+    return f.finish();
+  }
+  if (!value.is_object()) return not_an_object("saga", value);
+  JsonFields f(value, "saga");
+  f.choice("mode", saga.mode, {{"orchestration", SagaMode::kOrchestration}, {"choreography", SagaMode::kChoreography}});
+  f.duration("step_timeout", saga.step_timeout);
+  f.count("max_attempts", saga.max_attempts);
+  if (Status s = f.finish(); !s.ok()) return s;
+  if (saga.step_timeout.count() <= 0) return Status::invalid_argument("saga.step_timeout must be positive");
+  if (saga.max_attempts == 0) return Status::invalid_argument("saga.max_attempts must be at least 1");
+  return Status();
+}
+
+}  // namespace
+
+std::string_view fault_action_name(FaultAction action) {
+  for (const auto& [name, a] : kFaultActions) {
+    if (a == action) return name;
+  }
+  return {};
+}
+
+std::optional<FaultAction> fault_action_from_name(std::string_view name) {
+  for (const auto& [n, a] : kFaultActions) {
+    if (n == name) return a;
+  }
+  return std::nullopt;
+}
+
+Result<Fault> fault_from_json(const json& object, std::string where) {
+  if (!object.is_object()) return not_an_object(where, object);
+  Fault fault;
+  JsonFields f(object, where);
+  f.duration("at", fault.at);
+  f.choice("action", fault.action, kFaultActions);
+  const bool has_action = object.contains("action");
+  std::optional<Node> target;
+  node(f, "target", target);
+  node(f, "peer", fault.peer);
+  f.duration("latency", fault.latency);
+  const bool has_rate = object.contains("rate");
+  probability(f, "rate", fault.value);
+  const bool has_factor = object.contains("factor");
+  if (has_factor) f.number("factor", fault.value);
+  const bool has_probability = object.contains("probability");
+  if (has_probability) probability(f, "probability", fault.value);
+  f.duration("from", fault.from);
+  time::Duration lasts{0};
+  if (object.contains("for")) {
+    f.duration("for", lasts);
+    fault.lasts = lasts;
+  }
+  if (Status s = f.finish(); !s.ok()) return s;
+
+  auto missing = [&where](std::string_view what) { return Status::invalid_argument(where + ": " + std::string(what)); };
+  if (!has_action) return missing("\"action\" is required");
+  if (!target) return missing("\"target\" is required");
+  fault.target = *target;
+  if (fault.at.count() < 0) return missing("\"at\" must not be negative");
+  if (fault.lasts && fault.lasts->count() <= 0) return missing("\"for\" must be positive");
+  switch (fault.action) {
+    case FaultAction::kCrash:
+    case FaultAction::kRestart:
+      if (fault.target == Node::kClient) return missing("the client cannot crash");
+      break;
+    case FaultAction::kAddLatency:
+      if (!object.contains("latency") || fault.latency.count() < 0) {
+        return missing("add_latency needs \"latency\" (a duration, 0 or more)");
+      }
+      break;
+    case FaultAction::kErrorRate:
+      if (!has_rate) return missing("error_rate needs \"rate\" (0 to 1)");
+      break;
+    case FaultAction::kSlowDown:
+      if (!has_factor || !(fault.value >= 1 && fault.value <= 1000)) {
+        return missing("slow_down needs \"factor\" (1 to 1000)");
+      }
+      break;
+    case FaultAction::kPartition:
+    case FaultAction::kHeal:
+      if (!fault.peer || *fault.peer == fault.target)
+        return missing("partition and heal need a \"peer\" other than the target");
+      break;
+    case FaultAction::kLinkLoss:
+    case FaultAction::kLinkDuplicate:
+      if (!fault.peer || *fault.peer == fault.target)
+        return missing("link faults need a \"peer\" other than the target");
+      if (!has_probability) return missing("link faults need \"probability\" (0 to 1)");
+      break;
+    case FaultAction::kConsumerBug:
+    case FaultAction::kReplay:
+      if (fault.target != Node::kAnalytics) return missing("consumer_bug and replay apply to \"analytics\"");
+      break;
+  }
+  return fault;
+}
+
+Result<Scenario> scenario_from_json(const json& object) {
+  if (!object.is_object()) return not_an_object("scenario", object);
+  Scenario scenario;
+  JsonFields f(object, "scenario");
+  f.text("name", scenario.name);
+  f.text("title", scenario.title);
+  f.text("description", scenario.description);
+  f.duration("duration", scenario.duration);
+  double seed = static_cast<double>(scenario.seed);
+  f.number("seed", seed);
+  const json* saga = f.object("saga");
+  const json* traffic = f.object("traffic");
+  const json* network = f.object("network");
+  const json* links = f.object("links");
+  const json* services = f.object("services");
+  const json* inventory_client = f.object("inventory_client");
+  const json* notifications = f.object("notifications");
+  const json* faults = f.object("faults");
+  if (Status s = f.finish(); !s.ok()) return s;
+
+  if (scenario.name.empty()) return Status::invalid_argument("scenario: \"name\" is required");
+  if (scenario.title.empty()) scenario.title = scenario.name;
+  if (scenario.duration.count() <= 0 || scenario.duration > std::chrono::hours(24)) {
+    return Status::invalid_argument("scenario.duration must be positive and at most 24h");
+  }
+  if (!(seed >= 0 && seed <= 9007199254740992.0) || seed != static_cast<double>(static_cast<std::uint64_t>(seed))) {
+    return Status::invalid_argument("scenario.seed must be a whole number from 0 to 2^53");
+  }
+  scenario.seed = static_cast<std::uint64_t>(seed);
+  if (saga != nullptr) {
+    if (Status s = read_saga(*saga, scenario.saga); !s.ok()) return s;
+  }
+  if (traffic != nullptr) {
+    if (Status s = read_traffic(*traffic, scenario.traffic); !s.ok()) return s;
+  }
+  if (network != nullptr) {
+    if (Status s = read_link(*network, "network", scenario.network); !s.ok()) return s;
+  }
+  if (links != nullptr) {
+    if (!links->is_array()) return Status::invalid_argument("scenario.links must be an array");
+    for (std::size_t i = 0; i < links->size(); ++i) {
+      const std::string where = "links[" + std::to_string(i) + "]";
+      json settings = (*links)[i];
+      if (!settings.is_object()) return not_an_object(where, settings);
+      LinkOverride link{.config = scenario.network};
+      std::optional<Node> from;
+      std::optional<Node> to;
+      const json ends_object = {{"from", settings.value("from", json())}, {"to", settings.value("to", json())}};
+      JsonFields ends(ends_object, where);
+      node(ends, "from", from);
+      node(ends, "to", to);
+      if (Status s = ends.finish(); !s.ok()) return s;
+      if (!from || !to || *from == *to)
+        return Status::invalid_argument(where + ": needs \"from\" and \"to\", two different nodes");
+      settings.erase("from");
+      settings.erase("to");
+      if (Status s = read_link(settings, where, link.config); !s.ok()) return s;
+      link.from = *from;
+      link.to = *to;
+      scenario.links.push_back(link);
+    }
+  }
+  if (services != nullptr) {
+    if (!services->is_object()) return not_an_object("scenario.services", *services);
+    for (const auto& [name, settings] : services->items()) {
+      const std::optional<Node> service = node_from_name(name);
+      if (!service || *service == Node::kClient) {
+        return Status::invalid_argument("services: unknown service \"" + name + "\"");
+      }
+      if (Status s = read_service(settings, "services." + name, scenario.services[static_cast<std::size_t>(*service)]);
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  if (inventory_client != nullptr) {
+    Result<resilience::ResilienceConfig> client = resilience::resilience_config_from_json(*inventory_client);
+    if (!client.ok()) return Status::invalid_argument("inventory_client: " + client.status().message());
+    scenario.inventory_client = *client;
+  }
+  if (notifications != nullptr) {
+    if (!notifications->is_object()) return not_an_object("notifications", *notifications);
+    JsonFields nf(*notifications, "notifications");
+    nf.duration("visibility_timeout", scenario.notifications.visibility_timeout);
+    nf.count("max_receive_count", scenario.notifications.max_receive_count);
+    if (Status s = nf.finish(); !s.ok()) return s;
+    if (scenario.notifications.max_receive_count < 1 || scenario.notifications.max_receive_count > 1000) {
+      return Status::invalid_argument("notifications.max_receive_count must be from 1 to 1000");
+    }
+    if (scenario.notifications.visibility_timeout.count() <= 0) {
+      return Status::invalid_argument("notifications.visibility_timeout must be positive");
+    }
+  }
+  if (faults != nullptr) {
+    if (!faults->is_array()) return Status::invalid_argument("scenario.faults must be an array");
+    for (std::size_t i = 0; i < faults->size(); ++i) {
+      Result<Fault> fault = fault_from_json((*faults)[i], "faults[" + std::to_string(i) + "]");
+      if (!fault.ok()) return fault.status();
+      scenario.faults.push_back(*fault);
+    }
+  }
+  return scenario;
+}
+
+Result<Scenario> scenario_from_text(std::string_view text) {
+  Result<json> parsed = config::parse_json(text);
+  if (!parsed.ok()) return parsed.status();
+  return scenario_from_json(*parsed);
+}
+
+}  // namespace sluice::sim
