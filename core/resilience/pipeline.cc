@@ -35,6 +35,7 @@ class RetryStage : public Pipeline::Stage {
       RetryState state;
       Next inner;
       Done done;
+      bool any_sent = false;  // an attempt reached the operation
     };
     auto call = std::make_shared<Call>(Call{retry_.start(), inner, std::move(done)});
     attempt(std::move(call));
@@ -44,6 +45,8 @@ class RetryStage : public Pipeline::Stage {
   template <typename CallPtr>
   void attempt(CallPtr call) {
     call->inner([this, call](CallResult result) {
+      call->any_sent = call->any_sent || !result.not_sent;
+      result.not_sent = !call->any_sent;
       if (result.outcome != Outcome::kFailure) return call->done(std::move(result));
       const RetryDecision next = call->state.on_failure(result.retryable);
       if (!next.retry) {
@@ -65,7 +68,7 @@ class BreakerStage : public Pipeline::Stage {
 
   void run(const Next& inner, Done done) override {
     CircuitBreaker::Permit permit = breaker_.try_acquire();
-    if (!permit) return done(CallResult::failure(/*retryable=*/false, "breaker_open"));
+    if (!permit) return done(CallResult::rejected(/*retryable=*/false, "breaker_open"));
     auto held = std::make_shared<CircuitBreaker::Permit>(std::move(permit));
     inner([held, done = std::move(done)](CallResult result) {
       if (*held) held->record(result.outcome);
@@ -83,7 +86,7 @@ class BulkheadStage : public Pipeline::Stage {
 
   void run(const Next& inner, Done done) override {
     bulkhead_.enter([inner, done = std::move(done)](Bulkhead::Permit permit, std::string_view rejected_because) {
-      if (!permit) return done(CallResult::failure(/*retryable=*/true, "bulkhead_" + std::string(rejected_because)));
+      if (!permit) return done(CallResult::rejected(/*retryable=*/true, "bulkhead_" + std::string(rejected_because)));
       auto held = std::make_shared<Bulkhead::Permit>(std::move(permit));
       inner([held, done](CallResult result) {
         held->release();  // the slot is free before the caller hears back
@@ -118,7 +121,7 @@ class RateLimitStage : public Pipeline::Stage {
   explicit RateLimitStage(RateLimiter& limiter) : limiter_(limiter) {}
 
   void run(const Next& inner, Done done) override {
-    if (!limiter_.try_acquire()) return done(CallResult::failure(/*retryable=*/true, "rate_limited"));
+    if (!limiter_.try_acquire()) return done(CallResult::rejected(/*retryable=*/true, "rate_limited"));
     inner(std::move(done));
   }
 

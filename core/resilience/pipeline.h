@@ -49,10 +49,16 @@ struct CallResult {
   Outcome outcome = Outcome::kSuccess;
   bool retryable = false;  // for kFailure: may an outer retry try again?
   std::string reason;      // empty on success; the policy or the operation's error
+  // not_sent: a policy rejected the call before the operation ran (an open breaker, a
+  // full bulkhead, a rate limit), in every attempt: the far side cannot have acted on it.
+  bool not_sent = false;
 
   static CallResult success() { return {}; }
   static CallResult failure(bool retryable, std::string reason) {
     return {Outcome::kFailure, retryable, std::move(reason)};
+  }
+  static CallResult rejected(bool retryable, std::string reason) {
+    return {Outcome::kFailure, retryable, std::move(reason), true};
   }
   static CallResult ignored(std::string reason) { return {Outcome::kIgnored, false, std::move(reason)}; }
 };

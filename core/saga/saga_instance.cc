@@ -141,7 +141,13 @@ Status SagaInstance::apply(const SagaRecord& record) {
           !s.ok()) {
         return s;
       }
-      progress.outcome_unknown = progress.outcome_unknown || record.timed_out;
+      // A compensatable step whose attempt was not refused may have been applied (a copy
+      // of the request, or a timed-out one, can still land): it will be compensated,
+      // which a barrier makes harmless if it was not. Other kinds keep to timeouts: an
+      // unknown pivot needs a person.
+      progress.outcome_unknown = progress.outcome_unknown || record.timed_out ||
+                                 (record.operation == Operation::kAction && !record.not_applied &&
+                                  definition_->steps[record.step].kind == StepKind::kCompensatable);
       progress.last_error = record.error_kind + ": " + record.error_message;
       if (record.retry_after) {
         progress.phase = Phase::kWaitingToRetry;

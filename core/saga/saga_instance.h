@@ -37,8 +37,9 @@ enum class Phase : std::uint8_t { kNotStarted, kRunning, kWaitingToRetry, kSucce
 struct OperationProgress {
   Phase phase = Phase::kNotStarted;
   std::uint32_t attempts = 0;  // started so far
-  // outcome_unknown: an attempt timed out, or was re-issued after a restart, so the
-  // participant may have applied it even though the saga never heard so.
+  // outcome_unknown: the participant may have applied the action though the saga never
+  // heard so: an attempt timed out or was re-issued after a restart, or (for a
+  // compensatable step) failed without being refused.
   bool outcome_unknown = false;
   time::Duration retry_after{};  // while kWaitingToRetry
   std::string last_error;        // "kind: message" of the latest failure

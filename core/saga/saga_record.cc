@@ -153,6 +153,7 @@ std::string encode_record(const SagaRecord& record) {
       w.text("error_kind", record.error_kind);
       w.text("error_message", record.error_message);
       w.boolean("timed_out", record.timed_out);
+      if (record.not_applied) w.boolean("not_applied", true);  // absent in logs written before it existed
       if (record.retry_after) w.number("retry_after_ns", record.retry_after->count());
       break;
     case RecordType::kStateChanged:
@@ -213,6 +214,11 @@ Result<SagaRecord> decode_record(std::string_view text) {
       if (const json* timed_out = r.find("timed_out"); timed_out != nullptr) {
         if (!timed_out->is_boolean()) return Status::invalid_argument("saga record: \"timed_out\" must be a boolean");
         record.timed_out = timed_out->get<bool>();
+      }
+      if (const json* not_applied = r.find("not_applied"); not_applied != nullptr) {
+        if (!not_applied->is_boolean())
+          return Status::invalid_argument("saga record: \"not_applied\" must be a boolean");
+        record.not_applied = not_applied->get<bool>();
       }
       std::int64_t retry_after = -1;
       if (!r.integer("retry_after_ns", retry_after, 0, std::numeric_limits<std::int64_t>::max(), false)) {

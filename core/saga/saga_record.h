@@ -10,7 +10,7 @@
 //                      (again for the same attempt: re-issued after a restart)
 //   attempt_succeeded  {saga, step, operation, attempt, data: the output}
 //   attempt_failed     {saga, step, operation, attempt, error_kind, error_message,
-//                       timed_out, retry_after (absent: the runner gave up)}
+//                       timed_out, not_applied, retry_after (absent: the runner gave up)}
 //   state_changed      {saga, state, reason}
 #ifndef SLUICE_CORE_SAGA_SAGA_RECORD_H_
 #define SLUICE_CORE_SAGA_SAGA_RECORD_H_
@@ -57,6 +57,11 @@ struct SagaRecord {
   std::string error_kind;  // kAttemptFailed
   std::string error_message;
   bool timed_out = false;
+  // not_applied: the failure proves the action was not applied: a non-retryable answer
+  // (the participant's own verdict under the idempotency key, e.g. a declined card), or a
+  // request that never left (StepResult::not_applied). Any other failure proves nothing:
+  // another copy of the request, or an earlier issue, may be applied.
+  bool not_applied = false;
   std::optional<time::Duration> retry_after;
 
   SagaState state = SagaState::kRunning;  // kStateChanged

@@ -241,7 +241,7 @@ Status SagaRunner::on_result(StepResult result) {
   cancel_timer(saga, result.step);
   if (!result.ok) {
     return after_call(attempt_failed(saga, result.step, result.operation, result.attempt, std::move(result.error_kind),
-                                     std::move(result.error_message), result.retryable, false));
+                                     std::move(result.error_message), result.retryable, false, result.not_applied));
   }
   SagaRecord record{.type = RecordType::kAttemptSucceeded, .saga_id = instance.id()};
   record.step = result.step;
@@ -253,7 +253,8 @@ Status SagaRunner::on_result(StepResult result) {
 }
 
 Status SagaRunner::attempt_failed(Saga& saga, std::uint32_t step, Operation operation, std::uint32_t attempt,
-                                  std::string error_kind, std::string error_message, bool retryable, bool timed_out) {
+                                  std::string error_kind, std::string error_message, bool retryable, bool timed_out,
+                                  bool not_applied) {
   const SagaInstance& instance = saga.instance;
   const StepDefinition& definition = instance.definition().steps[step];
   const StepRetryPolicy& policy = saga.registered->policy(step, operation);
@@ -273,6 +274,7 @@ Status SagaRunner::attempt_failed(Saga& saga, std::uint32_t step, Operation oper
   record.error_kind = std::move(error_kind);
   record.error_message = std::move(error_message);
   record.timed_out = timed_out;
+  record.not_applied = !timed_out && (not_applied || !retryable || policy.is_non_retryable(record.error_kind));
   time::Duration delay{};
   if (retry) {
     delay = saga.registered->backoff(step, operation).backoff(attempt, saga.steps[step].previous_delay);
@@ -312,8 +314,9 @@ void SagaRunner::arm_timeout(Saga& saga, std::uint32_t step, Operation operation
     t.saga->steps[t.step()].timer = {};
     if (!runner.log_failure_.ok()) return;
     // A failure here stops the runner (fail()); the saga resumes on recovery.
-    static_cast<void>(runner.after_call(runner.attempt_failed(*t.saga, t.step(), t.operation(), t.attempt, "timeout",
-                                                              "no answer within the step's timeout", true, true)));
+    static_cast<void>(
+        runner.after_call(runner.attempt_failed(*t.saga, t.step(), t.operation(), t.attempt, "timeout",
+                                                "no answer within the step's timeout", true, true, false)));
   });
 }
 

@@ -20,7 +20,9 @@
 //  - An attempt that does not answer within the step's timeout fails as "timeout" with
 //    an unknown outcome; its late answer is ignored.
 //  - When a compensatable step or the pivot gives up, the saga compensates: each
-//    completed step (and each whose outcome is unknown) is undone, one at a time, in
+//    completed step (and each whose outcome is unknown: a compensatable step with an
+//    attempt that timed out, failed retryably, or was re-issued after a restart; only
+//    a non-retryable answer proves an action was not applied) is undone, one at a time, in
 //    reverse order of completion, each compensation retried until it succeeds or its
 //    limit is reached. A retriable step or a compensation that gives up, or a pivot whose
 //    outcome is unknown, leaves the saga FAILED_NEEDS_ATTENTION with the reason, as an
@@ -90,6 +92,10 @@ struct StepResult {
   std::string error_kind;  // !ok: matched against non_retryable_errors
   std::string error_message;
   bool retryable = true;  // !ok: false ends the operation whatever the policy says
+  // not_applied: !ok and the participant certainly did not act on it (the request never
+  // left: an open breaker, a full bulkhead). Otherwise a retryable failure leaves a
+  // compensatable step maybe applied, and it is compensated if the saga is.
+  bool not_applied = false;
 
   static StepResult success(const SagaCommand& command, nlohmann::json output = nullptr);
   static StepResult failure(const SagaCommand& command, std::string error_kind, std::string error_message,
@@ -167,7 +173,8 @@ class SagaRunner {
   Status fail(const Status& log_error);
   Status start_attempt(Saga& saga, std::uint32_t step, Operation operation, std::uint32_t attempt);
   Status attempt_failed(Saga& saga, std::uint32_t step, Operation operation, std::uint32_t attempt,
-                        std::string error_kind, std::string error_message, bool retryable, bool timed_out);
+                        std::string error_kind, std::string error_message, bool retryable, bool timed_out,
+                        bool not_applied);
   // advance: starts whatever the saga's state calls for next.
   Status advance(Saga& saga);
   Status change_state(Saga& saga, SagaState state, std::string reason);

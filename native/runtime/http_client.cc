@@ -308,6 +308,9 @@ void HttpClient::call(const resilience::Pipeline& pipeline, HttpRequest request,
               if (!result.ok()) {
                 verdict = resilience::CallResult::failure(result.status().reason() != client_error::kPoolOverflow,
                                                           std::string(result.status().reason()));
+                // Nothing was written: the far side cannot have acted on it.
+                verdict.not_sent = result.status().reason() == client_error::kConnectFailed ||
+                                   result.status().reason() == client_error::kPoolOverflow;
               } else if (result->status >= 500) {
                 verdict = resilience::CallResult::failure(true, "http_" + std::to_string(result->status));
               }

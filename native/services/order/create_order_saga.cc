@@ -111,6 +111,7 @@ void OrderSagaDriver::call(const Participant& participant, const saga::SagaComma
           result.ok = false;
           result.error_kind = verdict.reason.empty() ? "unavailable" : verdict.reason;
           result.error_message = response.ok() ? "the breaker is open" : response.status().message();
+          result.not_applied = verdict.not_sent;
           return answer(std::move(result));
         }
         if (response->status == 200) {

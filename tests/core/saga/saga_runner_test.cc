@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/core/saga/saga_test_support.h"
 
 namespace sluice::saga {
@@ -95,14 +97,32 @@ TEST_F(SagaRunnerTest, RetriesAFailedStepAfterExponentialBackoffOnVirtualTime) {
   EXPECT_EQ(one().attempt, 3u);
 }
 
-TEST_F(SagaRunnerTest, GivesUpAfterMaxAttemptsAndCompensatesNothingWhenNothingCompleted) {
+TEST_F(SagaRunnerTest, AStepThatOnlyFailedRetryablyIsCompensatedWhenItGivesUp) {
+  // "unavailable" does not prove the reservation was not made (a copy of the request,
+  // or an earlier one, may have landed), so giving up compensates it; a barrier makes
+  // that a no-op if it was not.
   ASSERT_TRUE(h.runner.start("CreateOrderSaga", "order-1").ok());
   for (int attempt = 1; attempt <= 3; ++attempt) {
+    if (attempt > 1) h.time.run_for(1s);  // the backoff
     ASSERT_TRUE(h.runner.on_result(one().fail("unavailable")).ok());
+  }
+  SentCommand release = one();
+  EXPECT_EQ(release.target, "releaseStock");
+  const Status answered = h.runner.on_result(release.succeed());
+  ASSERT_TRUE(answered.ok()) << answered.message();
+  EXPECT_EQ(state("order-1"), SagaState::kCompensated);
+  EXPECT_NE(h.runner.find("order-1")->reason().find("failed after 3 attempt(s): unavailable"), std::string::npos);
+}
+
+TEST_F(SagaRunnerTest, AStepWhoseRequestsNeverLeftCompensatesNothing) {
+  ASSERT_TRUE(h.runner.start("CreateOrderSaga", "order-1").ok());
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    StepResult rejected = one().fail("breaker_open");
+    rejected.not_applied = true;  // the caller's breaker refused it: nothing was sent
+    ASSERT_TRUE(h.runner.on_result(rejected).ok());
     h.time.run_for(1s);
   }
   EXPECT_EQ(state("order-1"), SagaState::kCompensated);
-  EXPECT_NE(h.runner.find("order-1")->reason().find("failed after 3 attempt(s): unavailable"), std::string::npos);
   EXPECT_TRUE(h.take().empty());
 }
 
@@ -288,8 +308,16 @@ TEST_F(ParallelSagaTest, AMemberWaitingToRetryStopsWhenAnotherGivesUp) {
   std::vector<SentCommand> group = h.take();
   ASSERT_TRUE(h.runner.on_result(group[1].fail("busy")).ok());  // the car will retry in 100ms
   ASSERT_TRUE(h.runner.on_result(group[0].fail("no_rooms", false)).ok());
-  SentCommand undo = one();
-  EXPECT_EQ(undo.target, "cancelFlight");
+  // The car's "busy" proves nothing, so it is undone too; the refused hotel is not.
+  std::vector<std::string> undone;
+  for (int turn = 0; turn < 3; ++turn) {
+    for (SentCommand& command : h.take()) {
+      undone.push_back(command.target);
+      ASSERT_TRUE(h.runner.on_result(command.succeed()).ok());
+    }
+  }
+  std::sort(undone.begin(), undone.end());
+  EXPECT_EQ(undone, (std::vector<std::string>{"cancelCar", "cancelFlight"}));
   h.time.run_for(1s);
   EXPECT_TRUE(h.take().empty());  // no car retry
 }
