@@ -82,18 +82,26 @@ void NotificationConsumer::process_next(std::uint64_t generation,
   if (generation != generation_ || group->empty()) return;
   broker::BrokerMessage message = std::move(group->front());
   group->pop_front();
-  process(generation, message, [this, generation, group] { process_next(generation, group); });
+  process(generation, message, [this, generation, group](bool handled) {
+    if (handled) {
+      process_next(generation, group);
+      return;
+    }
+    for (std::size_t left = group->size(); left > 0; --left) batch_item_done(generation);
+    group->clear();
+  });
 }
 
 void NotificationConsumer::process(std::uint64_t generation, const broker::BrokerMessage& message,
-                                   std::function<void()> then) {
+                                   std::function<void(bool handled)> then) {
   context_.service(Node::kNotification).handle([this, generation, message, then = std::move(then)](bool failed) {
     if (failed) {
-      // Not deleted: it comes back after its visibility timeout, and so must the rest
-      // of its group, which FIFO holds back until it is deleted.
+      // Not deleted: it comes back after its visibility timeout. The rest of its group
+      // in this batch is left alone too, to come back after it: handling it now would
+      // put it before this message.
       ++stats_.failed;
       batch_item_done(generation);
-      then();
+      then(false);
       return;
     }
     const std::string& key = message.message.body;
@@ -113,7 +121,7 @@ void NotificationConsumer::process(std::uint64_t generation, const broker::Broke
                             });
                           });
     batch_item_done(generation);
-    then();
+    then(true);
   });
 }
 
@@ -123,13 +131,23 @@ void NotificationConsumer::batch_item_done(std::uint64_t generation) {
 }
 
 void AnalyticsConsumer::start() {
-  const Result<std::uint64_t> joined = context_.broker.join_group(kOrderEventsLog, kGroup, kMember);
-  if (joined.ok()) group_generation_ = *joined;
+  join();
   for (std::uint32_t p = 0; p < kOrderEventsPartitions; ++p) {
     const Result<std::optional<std::int64_t>> committed = context_.broker.committed(kOrderEventsLog, kGroup, p);
     positions_[p] = committed.ok() && committed->has_value() ? **committed : 0;
   }
+  // An offset reset made while the consumer was stopped, as operators make them.
+  if (pending_replay_) {
+    const time::Instant from = *pending_replay_;
+    pending_replay_.reset();
+    seek_to(from);
+  }
   fetch(generation_);
+}
+
+void AnalyticsConsumer::join() {
+  const Result<std::uint64_t> joined = context_.broker.join_group(kOrderEventsLog, kGroup, kMember);
+  if (joined.ok()) group_generation_ = *joined;
 }
 
 void AnalyticsConsumer::fetch(std::uint64_t generation) {
@@ -143,6 +161,8 @@ void AnalyticsConsumer::fetch(std::uint64_t generation) {
       Node::kAnalytics, Node::kBroker, MessageKind::kRequest, "Fetch", "",
       [this, partition, position](bool failed) {
         if (failed) return Reply{.ok = false, .error = "unavailable"};
+        // Every fetch is a heartbeat too; a member the group lost (a long pause) joins again.
+        if (!context_.broker.heartbeat(kOrderEventsLog, kGroup, kMember).ok()) join();
         Result<std::vector<broker::LogRecord>> records =
             context_.broker.fetch(kOrderEventsLog, partition, position, 100);
         if (!records.ok()) return Reply{.ok = false, .error = records.status().message()};
@@ -185,13 +205,22 @@ void AnalyticsConsumer::set_bug(bool on) {
 
 void AnalyticsConsumer::replay(time::Instant from) {
   ++stats_.replays;
+  context_.note("analytics.replay", Node::kAnalytics, {{"from_ns", time::nanos_since_epoch(from)}});
+  if (!context_.service(Node::kAnalytics).up()) {
+    pending_replay_ = from;  // applied when it starts again
+    return;
+  }
+  seek_to(from);
+}
+
+void AnalyticsConsumer::seek_to(time::Instant from) {
   ++seek_;
+  join();  // a reset commits as a current member
   for (std::uint32_t p = 0; p < kOrderEventsPartitions; ++p) {
     const Result<std::int64_t> offset = context_.broker.offset_for_time(kOrderEventsLog, p, from);
     if (offset.ok() && *offset < positions_[p]) positions_[p] = *offset;
     (void)context_.broker.commit(kOrderEventsLog, kGroup, kMember, group_generation_, p, positions_[p]);
   }
-  context_.note("analytics.replay", Node::kAnalytics, {{"from_ns", time::nanos_since_epoch(from)}});
 }
 
 std::uint64_t AnalyticsConsumer::count_of(std::string_view type) const {

@@ -10,7 +10,8 @@
 // AnalyticsConsumer reads the "order-events" log as the only member of a consumer group
 // (Kafka semantics: positions, commits, offset_for_time). A consumer_bug fault makes it
 // miscount (skip) what it reads while still committing, as a deployed bug would;
-// replay(from) seeks every partition back to that time and reads again. It counts each
+// replay(from) seeks every partition back to that time and reads again (if the consumer
+// is down, when it starts). Every fetch is also its heartbeat. It counts each
 // event key once, so a replay repairs the counts without double counting.
 #ifndef SLUICE_CORE_SIM_CONSUMERS_H_
 #define SLUICE_CORE_SIM_CONSUMERS_H_
@@ -20,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,7 +59,8 @@ class NotificationConsumer {
   void poll();
   void on_messages(std::uint64_t poll, std::vector<broker::BrokerMessage> messages);
   void process_next(std::uint64_t generation, const std::shared_ptr<std::deque<broker::BrokerMessage>>& group);
-  void process(std::uint64_t generation, const broker::BrokerMessage& message, std::function<void()> then);
+  // process: handles one message, then calls `then` with whether it was handled.
+  void process(std::uint64_t generation, const broker::BrokerMessage& message, std::function<void(bool handled)> then);
   void batch_item_done(std::uint64_t generation);
 
   SimContext& context_;
@@ -97,6 +100,8 @@ class AnalyticsConsumer {
   std::uint64_t count_of(std::string_view type) const;
 
  private:
+  void join();
+  void seek_to(time::Instant from);
   void fetch(std::uint64_t generation);
   void on_records(std::uint32_t partition, std::uint64_t seek, const Reply& reply);
 
@@ -108,7 +113,8 @@ class AnalyticsConsumer {
   std::uint64_t group_generation_ = 0;
   std::vector<std::int64_t> positions_ = std::vector<std::int64_t>(kOrderEventsPartitions, 0);
   AnalyticsStats stats_;
-  // Durable (its database).
+  // Durable (its database, and the offset reset an operator left for its next start).
+  std::optional<time::Instant> pending_replay_;
   std::set<std::string, std::less<>> counted_;
   std::map<std::string, std::uint64_t, std::less<>> counts_;
 };

@@ -68,9 +68,10 @@ void InventoryClient::attempt(const std::shared_ptr<Call>& call) {
   const std::uint32_t product = call->product;
   context_.call(
       Node::kOrder, Node::kInventory, MessageKind::kRequest, "checkStock", call->subject,
-      [this, product](bool failed) {
+      // Runs at inventory, perhaps after this client died with its process.
+      [&context = context_, product](bool failed) {
         if (failed) return Reply{.ok = false, .error = "unavailable"};
-        return Reply{.value = context_.inventory.stock(product)};
+        return Reply{.value = context.inventory.stock(product)};
       },
       [this, alive, call, attempt](const Reply& reply) {
         if (alive.expired()) return;

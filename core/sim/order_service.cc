@@ -140,7 +140,8 @@ void OrderService::reply_to_client(const std::string& order_id, std::string_view
 }
 
 void OrderService::start_saga(const OrderRequest& request) {
-  orders_[request.id] = Order{.request = request};
+  // A duplicated request (the client's retry, or the network's copy) finds its order.
+  if (!orders_.emplace(request.id, Order{.request = request}).second) return;
   nlohmann::json data = {
       {"product", request.product}, {"quantity", request.quantity}, {"card", request.card}, {"cents", request.cents}};
   if (Status s = runner_->start(kSagaName, request.id, std::move(data)); !s.ok()) return;
