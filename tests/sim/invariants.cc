@@ -139,6 +139,8 @@ void check_breaker(World& world, Failures& failures) {
     if (what == "breaker.state_changed") {
       half_open = text_of("to") == "HALF_OPEN";
       probes = 0;
+    } else if (what == "service.crashed" && trace.text(e.where) == "order") {
+      half_open = false;  // the breaker died with the process; the next one starts CLOSED
     } else if (half_open && what == "msg.sent" && trace.text(e.where) == "order" && text_of("label") == "checkStock") {
       if (++probes > breaker->permitted_calls_in_half_open) {
         failures.push_back("half-open breaker let through " + std::to_string(probes) + " probes, " +
