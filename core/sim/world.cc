@@ -99,7 +99,10 @@ void World::send_order() {
   request.card = std::string(traffic_prng_.chance(traffic.declined_share) ? kDeclinedCard : kGoodCard);
   request.cents = traffic_prng_.uniform_int(500, 20'000);
   context_.note("order.sent", Node::kClient, {{"subject", std::string_view(request.id)}});
-  network_.send(Node::kClient, Node::kOrder, MessageKind::kRequest, "POST /api/orders", request.id,
+  // The id is copied first: arguments are evaluated in no set order, and the lambda
+  // below takes the request.
+  const std::string id = request.id;
+  network_.send(Node::kClient, Node::kOrder, MessageKind::kRequest, "POST /api/orders", id,
                 [this, request = std::move(request)]() mutable { order_->place(std::move(request)); });
 }
 
