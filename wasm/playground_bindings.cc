@@ -2,6 +2,7 @@
 //
 //   const sim = sluice.Playground.create(scenarioJsonText, '7');   // seed as text: 64 bits
 //   sim.runUntilMs(1000);                       // virtual time; returns at once
+//   sim.runUntilNs(1e9); sim.nowNs();           // exact nanoseconds
 //   const batch = JSON.parse(sim.eventsJson(cursor, 5000));   // {cursor, events: [...]}
 //   // or, packed: sim.eventsPacked(cursor, 5000) -> Float64Array, sim.stringsFrom(n) -> [...]
 //   sim.discardBefore(batch.cursor);            // drawn: the world may forget them
@@ -65,6 +66,13 @@ class Playground {
     const time::Instant until = at_ms(ms);
     if (until > world_->now()) world_->run_until(until);
   }
+  // run_until_ns: exact, for replaying a fault at the nanosecond it was injected (a
+  // double holds every nanosecond below 2^53, 104 days).
+  void run_until_ns(double ns) {
+    const time::Instant until = time::instant_from_nanos(static_cast<std::int64_t>(ns));
+    if (until > world_->now()) world_->run_until(until);
+  }
+  double now_ns() const { return static_cast<double>(world_->now().time_since_epoch().count()); }
   bool step() { return world_->step(); }
   double now_ms() const { return static_cast<double>(world_->now().time_since_epoch().count()) / 1e6; }
   double end_of_traffic_ms() const {
@@ -164,6 +172,8 @@ EMSCRIPTEN_BINDINGS(sluice_playground) {
   emscripten::class_<Playground>("Playground")
       .class_function("create", &Playground::create, emscripten::allow_raw_pointers())
       .function("runUntilMs", &Playground::run_until_ms)
+      .function("runUntilNs", &Playground::run_until_ns)
+      .function("nowNs", &Playground::now_ns)
       .function("step", &Playground::step)
       .function("nowMs", &Playground::now_ms)
       .function("endOfTrafficMs", &Playground::end_of_traffic_ms)
