@@ -7,6 +7,7 @@
 //   // or, packed: sim.eventsPacked(cursor, 5000) -> Float64Array, sim.stringsFrom(n) -> [...]
 //   sim.discardBefore(batch.cursor);            // drawn: the world may forget them
 //   sim.inject(JSON.stringify({action: 'crash', target: 'inventory', for: '5s'}));
+//   sim.configure(JSON.stringify({circuit_breaker: {failure_rate_threshold_percent: 50}}));
 //   JSON.parse(sim.statsJson());
 //   sim.delete();
 //
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "core/config/parse_json.h"
+#include "core/resilience/config_json.h"
 #include "core/sim/scenario.h"
 #include "core/sim/world.h"
 
@@ -86,6 +88,14 @@ class Playground {
     Result<sim::Fault> fault = sim::fault_from_json(*parsed, "fault");
     if (!fault.ok()) throw_js_error(fault.status().message());
     world_->inject(*fault);
+  }
+
+  // configure: new stock-check settings from now on, as resilience config JSON
+  // ({"circuit_breaker": {...}, "retry": {...}, "retry_budget": {...}, "timeout": "1s"}).
+  void configure(const std::string& settings_json) {
+    Result<resilience::ResilienceConfig> config = resilience::resilience_config_from_text(settings_json);
+    if (!config.ok()) throw_js_error(config.status().message());
+    if (Status s = world_->configure_stock_check(*config); !s.ok()) throw_js_error(s.message());
   }
 
   double begin() const { return static_cast<double>(world_->trace().begin()); }
@@ -179,6 +189,7 @@ EMSCRIPTEN_BINDINGS(sluice_playground) {
       .function("endOfTrafficMs", &Playground::end_of_traffic_ms)
       .function("seed", &Playground::seed)
       .function("inject", &Playground::inject)
+      .function("configure", &Playground::configure)
       .function("begin", &Playground::begin)
       .function("end", &Playground::end)
       .function("eventsJson", &Playground::events_json)

@@ -91,6 +91,11 @@ void OrderService::build_process() {
   client_ = std::make_unique<InventoryClient>(context_, prng_.fork());
 }
 
+void OrderService::rebuild_inventory_client() {
+  if (client_ == nullptr) return;  // down: restart() builds one with the new settings
+  client_ = std::make_unique<InventoryClient>(context_, prng_.fork());
+}
+
 void OrderService::crash() {
   runner_.reset();  // cancels its timers
   client_.reset();

@@ -62,6 +62,9 @@ class OrderService {
   // crash / restart: follow the order node's SimService.
   void crash();
   void restart();
+  // rebuild_inventory_client: a new client on the scenario's (changed) settings; calls
+  // in progress end as the old client's do when it goes (their permits returned).
+  void rebuild_inventory_client();
 
   const std::map<std::string, Order, std::less<>>& orders() const { return orders_; }
   const OrderStats& stats() const { return stats_; }

@@ -92,7 +92,10 @@ Status read_traffic(const json& object, TrafficConfig& traffic) {
   if (!(traffic.orders_per_second >= 0 && traffic.orders_per_second <= 100'000)) {
     return Status::invalid_argument("traffic.orders_per_second must be from 0 to 100000");
   }
-  if (traffic.products == 0) return Status::invalid_argument("traffic.products must be at least 1");
+  // Bounded: a shared link must not make the page allocate gigabytes of stock.
+  if (traffic.products == 0 || traffic.products > 100'000) {
+    return Status::invalid_argument("traffic.products must be from 1 to 100000");
+  }
   if (phases == nullptr) return Status();
   if (!phases->is_array()) return Status::invalid_argument("traffic.phases must be an array");
   for (std::size_t i = 0; i < phases->size(); ++i) {

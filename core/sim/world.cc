@@ -116,6 +116,17 @@ void World::inject(const Fault& fault) {
   if (fault.lasts) time_.schedule_after(*fault.lasts, [this, fault] { undo(fault); });
 }
 
+Status World::configure_stock_check(const resilience::ResilienceConfig& config) {
+  if (config.bulkhead || config.rate_limiter || config.outlier_detection) {
+    return Status::invalid_argument(
+        "the simulated stock check takes circuit_breaker, retry, retry_budget and timeout only");
+  }
+  scenario_.inventory_client = config;
+  order_->rebuild_inventory_client();
+  trace_.on_event({.what = "config.applied", .where = node_name(Node::kOrder), .when = time_.now()});
+  return Status();
+}
+
 void World::apply(const Fault& fault) {
   SimService& service = *services_[static_cast<std::size_t>(fault.target)];
   switch (fault.action) {

@@ -52,13 +52,21 @@ class World {
   time::Instant end_of_traffic() const { return time::Instant(scenario_.duration); }
   std::uint64_t seed() const { return seed_; }
 
-  // run_until: advances virtual time, running everything due. REQUIRES: until >= now().
-  time::RunResult run_until(time::Instant until) { return time_.run_until(until); }
+  // run_until: advances virtual time, running everything due, or stops after
+  // `max_timers` callbacks (RunResult says so). REQUIRES: until >= now().
+  time::RunResult run_until(time::Instant until, std::size_t max_timers = time::VirtualTime::kDefaultMaxTimersPerRun) {
+    return time_.run_until(until, max_timers);
+  }
   // step: runs the next thing that happens; false if nothing is pending.
   bool step() { return time_.run_next(); }
 
   // inject: applies a fault now (its "at" is ignored; its "for" is honoured).
   void inject(const Fault& fault);
+
+  // configure_stock_check: new settings for the order service's calls to inventory, from
+  // now on (circuit_breaker, retry, retry_budget, timeout; others are refused). The
+  // client is rebuilt as a config push restarting it would: a new breaker starts CLOSED.
+  Status configure_stock_check(const resilience::ResilienceConfig& config);
 
   Trace& trace() { return trace_; }
   const Scenario& scenario() const { return scenario_; }

@@ -88,6 +88,10 @@ test('a fault injected now acts, and bad input is a clear error', async () => {
   sim.runUntilMs(5000);
   assert.throws(() => sim.inject('{"action": "crash"}'), /"target" is required/);
   assert.throws(() => sim.inject('{"action": "melt", "target": "order"}'), /fault.action must be one of/);
+  assert.throws(() => sim.configure('{"retry": {"max_attempts": 0}}'), /retry/);
+  assert.throws(() => sim.configure('{"bulkhead": {}}'), /circuit_breaker, retry, retry_budget and timeout only/);
+  sim.configure('{"circuit_breaker": {"failure_rate_threshold_percent": 50, "window_size": 10, "minimum_calls": 5}, "timeout": "200ms"}');
+  assert.equal(JSON.parse(sim.statsJson()).stock_check.breaker, 'CLOSED');
   sim.inject(JSON.stringify({ action: 'crash', target: 'inventory', for: '2s' }));
   assert.equal(JSON.parse(sim.statsJson()).services.inventory.up, false);
   sim.runUntilMs(7100);

@@ -136,6 +136,29 @@ test('the share link reproduces the same run, faults included', async () => {
   await other.close();
 });
 
+test('stock-check settings applied mid-run act, and replay from the share link', async () => {
+  const page = await open('?scenario=payment-fails&seed=4');  // no breaker until one is applied
+  await runTo(page, 3);
+  assert.equal(await page.getByRole('status', { name: /Breaker from order to inventory/ }).textContent(), 'NONE');
+  await page.getByText('Stock-check settings (order').click();
+  await page.getByLabel('Stock-check settings (JSON)').fill('{"circuit_breaker": {"failure_rate_threshold_percent": 50, "window_size": 10, "minimum_calls": 5}, "timeout": "200ms"');
+  await page.getByRole('button', { name: 'Apply settings' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /malformed JSON/);
+  await page.getByLabel('Stock-check settings (JSON)').fill('{"circuit_breaker": {"failure_rate_threshold_percent": 50, "window_size": 10, "minimum_calls": 5}, "timeout": "200ms"}');
+  await page.getByRole('button', { name: 'Apply settings' }).click();
+  assert.equal(await page.getByRole('status', { name: /Breaker from order to inventory/ }).textContent(), 'CLOSED');
+  await page.getByRole('button', { name: 'Add latency to inventory' }).click();
+  await runTo(page, 6);
+  assert.equal(await page.getByRole('status', { name: /Breaker from order to inventory/ }).textContent(), 'OPEN');
+  const digest = await page.locator('#digest').textContent();
+  await page.getByRole('button', { name: 'Share' }).click();
+  const again = await open(page.url().slice(base.length));
+  await runTo(again, 6);
+  assert.equal(await again.locator('#digest').textContent(), digest);
+  await page.close();
+  await again.close();
+});
+
 test('a thousand messages in flight still draw in well under a frame', async () => {
   // Slow links keep thousands of messages on their way at once.
   const scenario = { name: 'busy', title: 'Busy', duration: '60s', seed: 5,

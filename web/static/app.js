@@ -111,6 +111,7 @@
     $('scenario').value = scenario.name;
     $('seed').value = run.seed;
     $('description').textContent = scenario.description || '';
+    $('settings').value = JSON.stringify(scenario.inventory_client || {}, null, 2);
     pause();
     readStats();
     render(true);
@@ -134,9 +135,9 @@
     for (let t = sim.nowMs(); t < ms;) {
       t = Math.min(ms, t + 1000);
       while (run.pending.length && run.pending[0].at_ns <= t * 1e6) {
-        const { at_ns: atNs, ...fault } = run.pending.shift();
+        const { at_ns: atNs, ...action } = run.pending.shift();
         sim.runUntilNs(atNs);
-        inject(fault);
+        if (action.configure) configure(action.configure); else inject(action);
       }
       sim.runUntilMs(t);
       drainEvents();
@@ -522,6 +523,32 @@
     readStats();
     render(true);
   }
+
+  // configure: new stock-check settings from now on; kept for the share link like a fault.
+  function configure(settings) {
+    if (!run.sim) return false;
+    const atNs = run.sim.nowNs();
+    try {
+      run.sim.configure(JSON.stringify(settings));
+    } catch (error) {
+      showError(error.message);
+      return false;
+    }
+    showError('');
+    run.faults.push({ at_ns: atNs, configure: settings });
+    readStats();
+    render(true);
+    return true;
+  }
+  $('apply-settings').onclick = () => {
+    let settings;
+    try {
+      settings = JSON.parse($('settings').value);
+    } catch (error) {
+      return showError(`Stock-check settings: malformed JSON: ${error.message}`);
+    }
+    configure(settings);
+  };
 
   for (const service of SERVICES) {
     const button = document.createElement('button');

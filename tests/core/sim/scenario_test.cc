@@ -67,6 +67,7 @@ TEST(ScenarioTest, BadInputIsAnErrorNamingWhatIsWrong) {
       {R"({"name": "x", "seed": -1})", "seed"},
       {R"({"name": "x", "saga": "sideways"})", "saga.mode must be one of"},
       {R"({"name": "x", "traffic": {"declined_share": 2}})", "traffic.declined_share must be from 0 to 1"},
+      {R"({"name": "x", "traffic": {"products": 1000000000}})", "traffic.products must be from 1 to 100000"},
       {R"({"name": "x", "traffic": {"phases": [{"from": "5s", "until": "1s"}]}})", "until must be after from"},
       {R"({"name": "x", "network": {"latency_min": "5ms", "latency_max": "1ms"}})", "latency_min"},
       {R"({"name": "x", "links": [{"from": "order", "to": "mars"}]})", "links[0].to must be one of"},

@@ -169,6 +169,31 @@ TEST(WorldTest, AnOrderServiceCrashResumesItsSagasFromTheLog) {
   EXPECT_EQ(check_invariants(*w), std::vector<std::string>{});
 }
 
+TEST(WorldTest, StockCheckSettingsAppliedMidRunTakeEffectFromThen) {
+  Scenario scenario = load("payment-fails");  // no breaker on the stock check
+  scenario.faults.clear();
+  Result<std::unique_ptr<World>> created = World::create(scenario);
+  ASSERT_TRUE(created.ok());
+  World& w = **created;
+  w.run_until(time::Instant(std::chrono::seconds(5)));
+  EXPECT_EQ(w.orders().inventory_client()->breaker(), nullptr);
+  resilience::ResilienceConfig settings;
+  settings.circuit_breaker =
+      resilience::CircuitBreakerConfig{.failure_rate_threshold_percent = 50, .window_size = 10, .minimum_calls = 5};
+  settings.timeout = std::chrono::milliseconds(100);
+  ASSERT_TRUE(w.configure_stock_check(settings).ok());
+  ASSERT_NE(w.orders().inventory_client()->breaker(), nullptr);
+  // Inventory slower than the new timeout: the new breaker trips.
+  w.inject({.action = FaultAction::kAddLatency, .target = Node::kInventory, .latency = std::chrono::milliseconds(300)});
+  w.run_until(time::Instant(std::chrono::seconds(8)));
+  EXPECT_EQ(w.orders().inventory_client()->breaker()->state(), resilience::BreakerState::kOpen);
+  EXPECT_EQ(w.trace().count_of("config.applied"), 1u);
+  resilience::ResilienceConfig with_bulkhead;
+  with_bulkhead.bulkhead = resilience::BulkheadConfig{};
+  EXPECT_FALSE(w.configure_stock_check(with_bulkhead).ok()) << "a policy the stock check cannot honour is refused";
+  EXPECT_EQ(w.trace().count_of("config.applied"), 1u);
+}
+
 TEST(WorldTest, AFaultInjectedNowTakesEffectAndIsUndoneAfterItsDuration) {
   Scenario scenario = load("orchestrated-order-saga");
   Result<std::unique_ptr<World>> created = World::create(scenario);
