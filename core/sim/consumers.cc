@@ -15,20 +15,15 @@ constexpr time::Duration kPollGrace = std::chrono::seconds(2);
 constexpr std::string_view kGroup = "analytics";
 constexpr std::string_view kMember = "analytics-1";
 
-std::string_view type_of(std::string_view key) {
-  const std::size_t colon = key.rfind(':');
-  return colon == std::string_view::npos ? key : key.substr(colon + 1);
-}
-
 }  // namespace
 
-void NotificationConsumer::start() {
+void FifoConsumer::start() {
   batch_left_ = 0;
   poll();
 }
 
-void NotificationConsumer::poll() {
-  if (!context_.service(Node::kNotification).up()) return;
+void FifoConsumer::poll() {
+  if (!context_.service(node_).up()) return;
   const std::uint64_t poll = ++poll_;
   const std::uint64_t generation = generation_;
   ++stats_.polls;
@@ -37,27 +32,25 @@ void NotificationConsumer::poll() {
   });
   const time::Duration visibility = context_.scenario.notifications.visibility_timeout;
   context_.network.send(
-      Node::kNotification, Node::kBroker, MessageKind::kRequest, "ReceiveMessage", "",
-      [this, poll, generation, visibility] {
+      node_, Node::kBroker, MessageKind::kRequest, "ReceiveMessage", "", [this, poll, generation, visibility] {
         context_.service(Node::kBroker).handle([this, poll, generation, visibility](bool failed) {
           if (failed) return;  // no answer: the poll is given up and made again
           const broker::ReceiveRequest request{.max_messages = 10, .visibility_timeout = visibility, .wait = kLongPoll};
-          context_.broker.receive(kNotificationQueue, request,
-                                  [this, poll, generation](Result<std::vector<broker::BrokerMessage>> received) {
-                                    if (!received.ok()) return;
-                                    auto messages =
-                                        std::make_shared<std::vector<broker::BrokerMessage>>(std::move(*received));
-                                    context_.network.send(Node::kBroker, Node::kNotification, MessageKind::kReply,
-                                                          messages->empty() ? "no messages" : "messages", "",
-                                                          [this, poll, generation, messages] {
-                                                            if (generation == generation_) on_messages(poll, *messages);
-                                                          });
-                                  });
+          context_.broker.receive(
+              queue_, request, [this, poll, generation](Result<std::vector<broker::BrokerMessage>> received) {
+                if (!received.ok()) return;
+                auto messages = std::make_shared<std::vector<broker::BrokerMessage>>(std::move(*received));
+                context_.network.send(Node::kBroker, node_, MessageKind::kReply,
+                                      messages->empty() ? "no messages" : "messages", "",
+                                      [this, poll, generation, messages] {
+                                        if (generation == generation_) on_messages(poll, *messages);
+                                      });
+              });
         });
       });
 }
 
-void NotificationConsumer::on_messages(std::uint64_t poll, std::vector<broker::BrokerMessage> messages) {
+void FifoConsumer::on_messages(std::uint64_t poll, std::vector<broker::BrokerMessage> messages) {
   if (poll != poll_ || answered_poll_ == poll) return;  // a late or duplicated answer
   answered_poll_ = poll;
   if (messages.empty()) {
@@ -68,66 +61,72 @@ void NotificationConsumer::on_messages(std::uint64_t poll, std::vector<broker::B
   batch_left_ = messages.size();
   // A FIFO batch may hold several messages of one group, in order: each group's are
   // handled one after another, different groups at once.
-  std::map<std::string, std::shared_ptr<std::deque<broker::BrokerMessage>>> groups;
+  std::map<std::string, Group> groups;
   for (broker::BrokerMessage& message : messages) {
-    auto& group = groups[message.group_id];
+    Group& group = groups[message.group_id];
     if (!group) group = std::make_shared<std::deque<broker::BrokerMessage>>();
     group->push_back(std::move(message));
   }
   for (auto& [id, group] : groups) process_next(generation_, group);
 }
 
-void NotificationConsumer::process_next(std::uint64_t generation,
-                                        const std::shared_ptr<std::deque<broker::BrokerMessage>>& group) {
+void FifoConsumer::process_next(std::uint64_t generation, const Group& group) {
   if (generation != generation_ || group->empty()) return;
   broker::BrokerMessage message = std::move(group->front());
   group->pop_front();
-  process(generation, message, [this, generation, group](bool handled) {
-    if (handled) {
-      process_next(generation, group);
-      return;
-    }
-    for (std::size_t left = group->size(); left > 0; --left) batch_item_done(generation);
-    group->clear();
-  });
-}
-
-void NotificationConsumer::process(std::uint64_t generation, const broker::BrokerMessage& message,
-                                   std::function<void(bool handled)> then) {
-  context_.service(Node::kNotification).handle([this, generation, message, then = std::move(then)](bool failed) {
-    if (failed) {
+  context_.service(node_).handle([this, generation, group, message = std::move(message)](bool failed) {
+    const bool handled = !failed && handle_(message);
+    if (!handled) {
       // Not deleted: it comes back after its visibility timeout. The rest of its group
       // in this batch is left alone too, to come back after it: handling it now would
       // put it before this message.
       ++stats_.failed;
       batch_item_done(generation);
-      then(false);
+      for (std::size_t left = group->size(); left > 0; --left) batch_item_done(generation);
+      group->clear();
       return;
     }
-    const std::string& key = message.message.body;
-    if (handled_.insert(key).second) {
-      ++stats_.handled;
-      first_handled_[message.group_id].emplace_back(type_of(key));
-      context_.note("notification.sent", Node::kNotification,
-                    {{"subject", std::string_view(message.group_id)}, {"event", type_of(key)}});
-    } else {
-      ++stats_.duplicates;
-    }
     const std::string receipt = message.message.receipt_handle;
-    context_.network.send(Node::kNotification, Node::kBroker, MessageKind::kRequest, "DeleteMessage", message.group_id,
+    context_.network.send(node_, Node::kBroker, MessageKind::kRequest, "DeleteMessage", message.group_id,
                           [this, receipt] {
                             context_.service(Node::kBroker).handle([this, receipt](bool broker_failed) {
-                              if (!broker_failed) (void)context_.broker.delete_message(kNotificationQueue, receipt);
+                              if (!broker_failed) (void)context_.broker.delete_message(queue_, receipt);
                             });
                           });
     batch_item_done(generation);
-    then(true);
+    process_next(generation, group);
   });
 }
 
-void NotificationConsumer::batch_item_done(std::uint64_t generation) {
+void FifoConsumer::batch_item_done(std::uint64_t generation) {
   if (generation != generation_ || batch_left_ == 0) return;
   if (--batch_left_ == 0) poll();
+}
+
+NotificationConsumer::NotificationConsumer(SimContext& context)
+    : context_(context),
+      consumer_(context, Node::kNotification, std::string(kNotificationQueue),
+                [this](const broker::BrokerMessage& message) { return handle(message); }) {}
+
+bool NotificationConsumer::handle(const broker::BrokerMessage& message) {
+  Result<saga::SagaEvent> event = saga::decode_event(message.message.body);
+  if (!event.ok()) return true;  // not ours to understand; dropping it is all we can do
+  if (handled_.insert(event->key()).second) {
+    ++handled_count_;
+    first_handled_[event->correlation_id].push_back(event->type);
+    context_.note("notification.sent", Node::kNotification,
+                  {{"subject", std::string_view(event->correlation_id)}, {"event", std::string_view(event->type)}});
+  } else {
+    ++duplicates_;
+  }
+  return true;
+}
+
+NotificationStats NotificationConsumer::stats() const {
+  return {.received = consumer_.stats().received,
+          .handled = handled_count_,
+          .duplicates = duplicates_,
+          .failed = consumer_.stats().failed};
 }
 
 void AnalyticsConsumer::start() {
@@ -179,12 +178,14 @@ void AnalyticsConsumer::on_records(std::uint32_t partition, std::uint64_t seek, 
     // Failed, or read before a replay moved the position: the records are read again.
     if (failed || seek != seek_ || reply.value <= positions_[partition]) return;
     stats_.records_read += reply.items.size();
-    for (const std::string& key : reply.items) {
+    for (const std::string& body : reply.items) {
+      Result<saga::SagaEvent> event = saga::decode_event(body);
+      if (!event.ok()) continue;
       if (bug_) {
         ++stats_.miscounted;
-      } else if (counted_.insert(key).second) {
+      } else if (counted_.insert(event->key()).second) {
         ++stats_.counted;
-        ++counts_[std::string(type_of(key))];
+        ++counts_[event->type];
       }
     }
     positions_[partition] = reply.value;

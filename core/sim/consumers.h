@@ -1,11 +1,11 @@
 // consumers.h: the simulated notification and analytics services, which consume the
 // order service's events from the broker.
 //
-// NotificationConsumer reads the FIFO queue "notifications.fifo" with long polls (SQS
-// semantics: a message stays invisible while it is processed, is deleted only after,
-// and goes to "notifications-dlq.fifo" after max_receive_count receives). It is
+// NotificationConsumer reads the FIFO queue "notifications.fifo" through a FifoConsumer
+// (SQS semantics: a message stays invisible while it is processed, is deleted only
+// after, and goes to "notifications-dlq.fifo" after max_receive_count receives). It is
 // idempotent by event key and records, per order, the order in which it first handled
-// each event, which the FIFO invariant checks.
+// each event, which the FIFO invariant checks. Message bodies are encoded SagaEvents.
 //
 // AnalyticsConsumer reads the "order-events" log as the only member of a consumer group
 // (Kafka semantics: positions, commits, offset_for_time). A consumer_bug fault makes it
@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/saga/saga_event.h"
 #include "core/sim/sim_context.h"
 
 namespace sluice::sim {
@@ -35,8 +36,47 @@ inline constexpr std::string_view kNotificationDlq = "notifications-dlq.fifo";
 inline constexpr std::string_view kOrderEventsLog = "order-events";
 inline constexpr std::uint32_t kOrderEventsPartitions = 2;
 
-struct NotificationStats {
+struct ConsumerStats {
   std::uint64_t polls = 0;
+  std::uint64_t received = 0;
+  std::uint64_t failed = 0;  // processing failed; the message will come back
+};
+
+// FifoConsumer: reads a FIFO queue from `node` with long polls. Each message is worked on
+// by the node's SimService and then given to `handle`, which returns whether it was
+// handled: then it is deleted; otherwise (or if the service failed it) it comes back
+// after its visibility timeout, and the rest of its group in the batch is left to come
+// back after it, so a group's messages are handled in order.
+class FifoConsumer {
+ public:
+  using Handler = std::function<bool(const broker::BrokerMessage& message)>;
+
+  FifoConsumer(SimContext& context, Node node, std::string queue, Handler handle)
+      : context_(context), node_(node), queue_(std::move(queue)), handle_(std::move(handle)) {}
+
+  void start();
+  void crash() { ++generation_; }
+  const ConsumerStats& stats() const { return stats_; }
+
+ private:
+  using Group = std::shared_ptr<std::deque<broker::BrokerMessage>>;
+  void poll();
+  void on_messages(std::uint64_t poll, std::vector<broker::BrokerMessage> messages);
+  void process_next(std::uint64_t generation, const Group& group);
+  void batch_item_done(std::uint64_t generation);
+
+  SimContext& context_;
+  Node node_;
+  std::string queue_;
+  Handler handle_;
+  std::uint64_t generation_ = 0;
+  std::uint64_t poll_ = 0;  // the poll in progress
+  std::uint64_t answered_poll_ = 0;
+  std::size_t batch_left_ = 0;  // messages of the last batch not yet processed
+  ConsumerStats stats_;
+};
+
+struct NotificationStats {
   std::uint64_t received = 0;
   std::uint64_t handled = 0;     // first time for their key
   std::uint64_t duplicates = 0;  // a redelivery of a key already handled
@@ -45,30 +85,23 @@ struct NotificationStats {
 
 class NotificationConsumer {
  public:
-  explicit NotificationConsumer(SimContext& context) : context_(context) {}
+  explicit NotificationConsumer(SimContext& context);
 
-  void start();
-  void crash() { ++generation_; }
+  void start() { consumer_.start(); }
+  void crash() { consumer_.crash(); }
 
-  const NotificationStats& stats() const { return stats_; }
+  NotificationStats stats() const;
   const std::set<std::string, std::less<>>& handled() const { return handled_; }
   // first_handled: per order, event types in the order first handled.
   const std::map<std::string, std::vector<std::string>, std::less<>>& first_handled() const { return first_handled_; }
 
  private:
-  void poll();
-  void on_messages(std::uint64_t poll, std::vector<broker::BrokerMessage> messages);
-  void process_next(std::uint64_t generation, const std::shared_ptr<std::deque<broker::BrokerMessage>>& group);
-  // process: handles one message, then calls `then` with whether it was handled.
-  void process(std::uint64_t generation, const broker::BrokerMessage& message, std::function<void(bool handled)> then);
-  void batch_item_done(std::uint64_t generation);
+  bool handle(const broker::BrokerMessage& message);
 
   SimContext& context_;
-  std::uint64_t generation_ = 0;
-  std::uint64_t poll_ = 0;  // the poll in progress
-  std::uint64_t answered_poll_ = 0;
-  std::size_t batch_left_ = 0;  // messages of the last batch not yet processed
-  NotificationStats stats_;
+  FifoConsumer consumer_;
+  std::uint64_t handled_count_ = 0;
+  std::uint64_t duplicates_ = 0;
   // Durable (its outbox of sent notifications).
   std::set<std::string, std::less<>> handled_;
   std::map<std::string, std::vector<std::string>, std::less<>> first_handled_;

@@ -3,6 +3,8 @@
 #include <utility>
 #include <variant>
 
+#include "core/sim/choreography.h"
+
 namespace sluice::sim {
 namespace {
 
@@ -72,7 +74,14 @@ class OrderService::SagaEvents final : public observe::EventSink {
 };
 
 OrderService::OrderService(SimContext& context, time::Prng prng)
-    : context_(context), prng_(std::move(prng)), outbox_(context) {
+    : context_(context), prng_(std::move(prng)), outbox_(context, Node::kOrder, true) {
+  if (context_.scenario.saga.mode == SagaMode::kChoreography) {
+    tracker_ = std::make_unique<saga::SagaTracker>(saga::article_order_flow(), context_.time, &context_.trace);
+    events_ = std::make_unique<FifoConsumer>(
+        context_, Node::kOrder, std::string(kOrderEventsQueue),
+        [this](const broker::BrokerMessage& message) { return on_choreography_event(message); });
+    events_->start();
+  }
   build_process();
 }
 
@@ -101,6 +110,7 @@ void OrderService::crash() {
   client_.reset();
   saga_events_.reset();
   outbox_.crash();
+  if (events_) events_->crash();
   // Records appended after the last sync were never on disk.
   std::vector<saga::SagaRecord> kept(log_.records().begin(),
                                      log_.records().begin() + static_cast<std::ptrdiff_t>(log_.synced_records()));
@@ -113,6 +123,7 @@ void OrderService::restart() {
   context_.note("order.recovered", Node::kOrder,
                 {{"sagas_resumed", static_cast<std::int64_t>(resumed.ok() ? *resumed : 0)}});
   outbox_.pump();
+  if (events_) events_->start();
 }
 
 std::uint64_t OrderService::running_sagas() const {
@@ -149,9 +160,27 @@ void OrderService::start_saga(const OrderRequest& request) {
   if (!orders_.emplace(request.id, Order{.request = request}).second) return;
   nlohmann::json data = {
       {"product", request.product}, {"quantity", request.quantity}, {"card", request.card}, {"cents", request.cents}};
-  if (Status s = runner_->start(kSagaName, request.id, std::move(data)); !s.ok()) return;
+  if (!tracker_) {
+    if (Status s = runner_->start(kSagaName, request.id, data); !s.ok()) return;
+  }
   ++stats_.sagas_started;
-  outbox_.add({.order_id = request.id, .type = "order.created"});
+  publish({.type = "OrderCreated", .correlation_id = request.id, .payload = std::move(data)});
+}
+
+void OrderService::publish(saga::SagaEvent event) {
+  if (tracker_) (void)tracker_->observe(event);
+  outbox_.add(std::move(event));
+}
+
+bool OrderService::on_choreography_event(const broker::BrokerMessage& message) {
+  Result<saga::SagaEvent> event = saga::decode_event(message.message.body);
+  if (!event.ok()) return true;     // unreadable: nothing to do but drop it
+  (void)tracker_->observe(*event);  // a copy seen before is ignored by the tracker
+  if (event->type == "StockReserved") on_saga_final(event->correlation_id, "COMPLETED");
+  if (event->type == "PaymentFailed" || event->type == "PaymentRefunded") {
+    on_saga_final(event->correlation_id, "COMPENSATED");
+  }
+  return true;
 }
 
 void OrderService::on_command(const SagaCommand& command) {
@@ -211,17 +240,17 @@ void OrderService::on_saga_final(std::string_view saga_id, std::string_view stat
   if (state == "COMPLETED") {
     order.status = OrderStatus::kConfirmed;
     ++stats_.confirmed;
-    type = "order.confirmed";
+    type = "OrderConfirmed";
   } else if (state == "COMPENSATED") {
     order.status = OrderStatus::kCancelled;
     ++stats_.cancelled;
-    type = "order.cancelled";
+    type = "OrderCancelled";
   } else {
     order.status = OrderStatus::kNeedsAttention;
     ++stats_.needs_attention;
-    type = "order.needs_attention";
+    type = "OrderNeedsAttention";
   }
-  outbox_.add({.order_id = order.request.id, .type = std::move(type)});
+  publish({.type = std::move(type), .correlation_id = order.request.id});
 }
 
 }  // namespace sluice::sim

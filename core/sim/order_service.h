@@ -2,7 +2,12 @@
 // client, checks stock through InventoryClient, and runs the article's CreateOrderSaga
 // on the real SagaRunner (reserve stock, charge payment, confirm), with the
 // participants reached across the simulated network. Its outbox publishes
-// order.created and then order.confirmed or order.cancelled for every order.
+// OrderCreated and then OrderConfirmed or OrderCancelled for every order.
+//
+// With a choreographed saga (SagaMode::kChoreography) there is no runner: the order
+// service publishes OrderCreated, and confirms or cancels as payment's and inventory's
+// events arrive on its queue (core/sim/choreography.h); the real SagaTracker follows
+// each saga from those events, reporting "saga.event_observed".
 //
 // What survives a crash is what the real service keeps on disk: the orders, the saga
 // log (up to its last sync) and the outbox. The runner, the breaker, the retry budget
@@ -18,6 +23,8 @@
 
 #include "core/saga/saga_log.h"
 #include "core/saga/saga_runner.h"
+#include "core/saga/saga_tracker.h"
+#include "core/sim/consumers.h"
 #include "core/sim/inventory_client.h"
 #include "core/sim/outbox_relay.h"
 #include "core/sim/sim_context.h"
@@ -76,6 +83,9 @@ class OrderService {
  private:
   class SagaEvents;
   void build_process();
+  bool on_choreography_event(const broker::BrokerMessage& message);
+  // publish: into the outbox (and, choreographed, past the tracker).
+  void publish(saga::SagaEvent event);
   void start_saga(const OrderRequest& request);
   void on_command(const saga::SagaCommand& command);
   void on_saga_final(std::string_view saga_id, std::string_view state);
@@ -87,6 +97,9 @@ class OrderService {
   std::map<std::string, Order, std::less<>> orders_;
   saga::InMemorySagaLog log_;
   OutboxRelay outbox_;
+  // Choreographed only: the order service's queue, and the tracker that follows sagas.
+  std::unique_ptr<FifoConsumer> events_;
+  std::unique_ptr<saga::SagaTracker> tracker_;
   // The process: rebuilt on restart.
   std::unique_ptr<SagaEvents> saga_events_;
   std::unique_ptr<saga::SagaRunner> runner_;

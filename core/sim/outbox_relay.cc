@@ -6,19 +6,19 @@
 
 namespace sluice::sim {
 
-void OutboxRelay::add(OutboxEvent event) {
+void OutboxRelay::add(saga::SagaEvent event) {
   ++stats_.written;
   pending_.push_back(Entry{.sequence = ++last_sequence_, .event = std::move(event)});
   pump();
 }
 
 void OutboxRelay::pump() {
-  if (!context_.service(Node::kOrder).up()) return;
+  if (!context_.service(node_).up()) return;
   // The earliest pending event of each order may go; later ones wait for it.
   std::set<std::string_view> groups_seen;
   for (Entry& entry : pending_) {
     if (in_flight_ >= kWindow) return;
-    const bool first_of_group = groups_seen.insert(entry.event.order_id).second;
+    const bool first_of_group = groups_seen.insert(entry.event.correlation_id).second;
     if (first_of_group && !entry.in_flight) send(entry);
   }
 }
@@ -32,20 +32,23 @@ void OutboxRelay::send(Entry& entry) {
   const std::uint32_t send = entry.sends;
   context_.time.schedule_after(kResendAfter,
                                [this, sequence, generation, send] { on_resend_timer(sequence, generation, send); });
-  const OutboxEvent event = entry.event;
+  const std::string type = entry.event.type;
+  const std::string group = entry.event.correlation_id;
+  const std::string key = entry.event.key();
+  std::string body = saga::encode_event(entry.event);
   context_.call(
-      Node::kOrder, Node::kBroker, MessageKind::kEvent, event.type, event.order_id,
-      [this, event](bool failed) {
+      node_, Node::kBroker, MessageKind::kEvent, type, group,
+      [this, type, group, key, body = std::move(body)](bool failed) {
         if (failed) return Reply{.ok = false, .error = "unavailable"};
-        const std::string key = event.key();
-        broker::BrokerSendRequest request{.body = key, .group_id = event.order_id, .deduplication_id = key};
+        broker::BrokerSendRequest request{.body = body, .group_id = group, .deduplication_id = key};
         Result<std::vector<std::string>> routed =
-            context_.broker.publish("orders", event.type, broker::Headers{}, request, false);
+            context_.broker.publish(kOrdersExchange, type, broker::Headers{}, request, false);
         if (!routed.ok()) return Reply{.ok = false, .error = routed.status().message()};
-        // The log gets a copy too; a resend appends again, and its readers count each key once.
-        Result<broker::AppendResult> appended =
-            context_.broker.append("order-events", {.key = event.order_id, .value = key});
-        if (!appended.ok()) return Reply{.ok = false, .error = appended.status().message()};
+        if (append_to_log_) {
+          // The log gets a copy too; a resend appends again, and its readers count each key once.
+          Result<broker::AppendResult> appended = context_.broker.append("order-events", {.key = group, .value = body});
+          if (!appended.ok()) return Reply{.ok = false, .error = appended.status().message()};
+        }
         return Reply{};
       },
       [this, sequence](const Reply& reply) {

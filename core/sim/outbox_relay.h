@@ -1,15 +1,16 @@
-// outbox_relay.h: OutboxRelay, the order service's transactional outbox: events stored
-// with the order, published to the broker until the broker acknowledges them.
+// outbox_relay.h: OutboxRelay, a service's transactional outbox: events stored with the
+// service's own data, published to the broker until the broker acknowledges them.
 //
-// Up to `kWindow` events are in flight at once, but at most one per order (its group),
-// so an order's events reach the FIFO queue in the order they were written even when the
-// network reorders messages. An event not acknowledged within `kResendAfter` is sent
-// again; the broker's FIFO deduplication (the event's key is its deduplication id)
-// keeps a resend that had in fact arrived from being queued twice.
+// Events are core/saga SagaEvents (their encoded JSON is the message body), published
+// to the "orders" topic exchange with their type as the routing key. Up to `kWindow` are
+// in flight at once, but at most one per order (its FIFO group), so an order's events
+// reach the FIFO queues in the order they were written even when the network reorders
+// messages. An event not acknowledged within `kResendAfter` is sent again; the broker's
+// FIFO deduplication (the event's key is its deduplication id) keeps a resend that had
+// in fact arrived from being queued twice.
 //
-// At the broker each event is published to the "orders" topic exchange (routing key:
-// the event type) and appended to the "order-events" log, as a RabbitMQ stream bound to
-// the exchange would receive it.
+// The order service's relay also appends each event to the "order-events" log, as a
+// RabbitMQ stream bound to the exchange would receive it.
 #ifndef SLUICE_CORE_SIM_OUTBOX_RELAY_H_
 #define SLUICE_CORE_SIM_OUTBOX_RELAY_H_
 
@@ -18,15 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "core/saga/saga_event.h"
 #include "core/sim/sim_context.h"
 
 namespace sluice::sim {
 
-struct OutboxEvent {
-  std::string order_id;  // the FIFO group
-  std::string type;      // "order.created", "order.confirmed", "order.cancelled"
-  std::string key() const { return order_id + ":" + type; }
-};
+inline constexpr std::string_view kOrdersExchange = "orders";
 
 struct OutboxStats {
   std::uint64_t written = 0;
@@ -40,10 +38,12 @@ class OutboxRelay {
   static constexpr std::size_t kWindow = 16;
   static constexpr time::Duration kResendAfter = std::chrono::milliseconds(500);
 
-  explicit OutboxRelay(SimContext& context) : context_(context) {}
+  // OutboxRelay: publishes from `node`; `append_to_log` also appends to "order-events".
+  OutboxRelay(SimContext& context, Node node, bool append_to_log)
+      : context_(context), node_(node), append_to_log_(append_to_log) {}
 
-  // add: stores an event (durably, with the order) and publishes it when it can.
-  void add(OutboxEvent event);
+  // add: stores an event (durably, with the service's data) and publishes it when it can.
+  void add(saga::SagaEvent event);
   // pump: sends what the window and the groups allow.
   void pump();
   // crash: the process died; nothing is in flight any more. Stored events stay.
@@ -56,7 +56,7 @@ class OutboxRelay {
  private:
   struct Entry {
     std::uint64_t sequence = 0;
-    OutboxEvent event;
+    saga::SagaEvent event;
     bool in_flight = false;
     std::uint32_t sends = 0;
   };
@@ -65,6 +65,8 @@ class OutboxRelay {
   void on_resend_timer(std::uint64_t sequence, std::uint64_t generation, std::uint32_t send);
 
   SimContext& context_;
+  Node node_;
+  bool append_to_log_;
   std::deque<Entry> pending_;
   std::uint64_t last_sequence_ = 0;
   std::uint64_t generation_ = 0;  // bumped by crash(): older timers do nothing

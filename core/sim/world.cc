@@ -18,6 +18,10 @@ Result<std::unique_ptr<World>> World::create(const Scenario& scenario, std::opti
   world->analytics_ = std::make_unique<AnalyticsConsumer>(world->context_);
   world->notification_->start();
   world->analytics_->start();
+  if (scenario.saga.mode == SagaMode::kChoreography) {
+    world->participants_ = std::make_unique<ChoreographyParticipants>(world->context_);
+    world->participants_->start();
+  }
   for (const Fault& fault : scenario.faults) {
     World* w = world.get();
     w->time_.schedule_at(time::Instant(fault.at), [w, fault] { w->inject(fault); });
@@ -52,6 +56,7 @@ World::World(const Scenario& scenario, std::uint64_t seed)
 
 World::~World() {
   // The order service's runner cancels its timers; it goes before the time it uses.
+  participants_.reset();
   order_.reset();
 }
 
@@ -62,8 +67,15 @@ Status World::set_up_broker() {
   queue.redrive = broker::RedrivePolicy{.dead_letter_queue = std::string(kNotificationDlq),
                                         .max_receive_count = scenario_.notifications.max_receive_count};
   if (Status s = broker_->create_queue(kNotificationQueue, queue); !s.ok()) return s;
-  if (Status s = broker_->declare_exchange("orders", broker::ExchangeType::kTopic); !s.ok()) return s;
-  if (Status s = broker_->bind_queue(kNotificationQueue, "orders", "order.*", broker::Headers{}); !s.ok()) return s;
+  if (Status s = broker_->declare_exchange(kOrdersExchange, broker::ExchangeType::kTopic); !s.ok()) return s;
+  for (std::string_view type : {"OrderCreated", "OrderConfirmed", "OrderCancelled", "OrderNeedsAttention"}) {
+    if (Status s = broker_->bind_queue(kNotificationQueue, kOrdersExchange, type, broker::Headers{}); !s.ok()) {
+      return s;
+    }
+  }
+  if (scenario_.saga.mode == SagaMode::kChoreography) {
+    if (Status s = set_up_choreography_queues(*broker_); !s.ok()) return s;
+  }
   return broker_->create_topic(kOrderEventsLog, {.partitions = kOrderEventsPartitions});
 }
 
@@ -136,6 +148,7 @@ void World::apply(const Fault& fault) {
       if (fault.target == Node::kOrder) order_->crash();
       if (fault.target == Node::kNotification) notification_->crash();
       if (fault.target == Node::kAnalytics) analytics_->crash();
+      if (participants_) participants_->crash(fault.target);
       return;
     case FaultAction::kRestart:
       if (service.up()) return;
@@ -143,6 +156,7 @@ void World::apply(const Fault& fault) {
       if (fault.target == Node::kOrder) order_->restart();
       if (fault.target == Node::kNotification) notification_->start();
       if (fault.target == Node::kAnalytics) analytics_->start();
+      if (participants_) participants_->restart(fault.target);
       return;
     case FaultAction::kAddLatency:
       service.set_added_latency(fault.latency);
@@ -277,8 +291,8 @@ nlohmann::json World::stats() {
                       {"miscounted", a.miscounted},
                       {"replays", a.replays},
                       {"bug", analytics_->bug()},
-                      {"confirmed", analytics_->count_of("order.confirmed")},
-                      {"cancelled", analytics_->count_of("order.cancelled")}};
+                      {"confirmed", analytics_->count_of("OrderConfirmed")},
+                      {"cancelled", analytics_->count_of("OrderCancelled")}};
   const NetworkStats& net = network_.stats();
   out["network"] = {{"sent", net.sent},
                     {"delivered", net.delivered},

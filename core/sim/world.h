@@ -25,6 +25,7 @@
 
 #include "core/base/result.h"
 #include "core/broker/in_memory_broker.h"
+#include "core/sim/choreography.h"
 #include "core/sim/consumers.h"
 #include "core/sim/network.h"
 #include "core/sim/order_service.h"
@@ -107,6 +108,7 @@ class World {
   std::unique_ptr<OrderService> order_;
   std::unique_ptr<NotificationConsumer> notification_;
   std::unique_ptr<AnalyticsConsumer> analytics_;
+  std::unique_ptr<ChoreographyParticipants> participants_;  // choreographed sagas only
   std::uint64_t orders_sent_ = 0;
 };
 

@@ -20,7 +20,8 @@ std::set<std::string> drain_dead_letters(World& world) {
                            [&](Result<std::vector<broker::BrokerMessage>> received) {
                              if (!received.ok()) return;
                              for (const broker::BrokerMessage& m : *received) {
-                               keys.insert(m.message.body);
+                               Result<saga::SagaEvent> event = saga::decode_event(m.message.body);
+                               keys.insert(event.ok() ? event->key() : m.message.body);
                                (void)world.broker().delete_message(kNotificationDlq, m.message.receipt_handle);
                                empty = false;
                              }
@@ -97,7 +98,7 @@ void check_messages(World& world, Failures& failures) {
   for (const auto& [order, types] : world.notifications().first_handled()) {
     std::size_t outcomes = 0;
     for (std::size_t i = 0; i < types.size(); ++i) {
-      if (types[i] == "order.created") {
+      if (types[i] == "OrderCreated") {
         if (i != 0) failures.push_back("FIFO broken for " + order + ": created handled after its outcome");
       } else {
         ++outcomes;

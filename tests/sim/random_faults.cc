@@ -84,6 +84,7 @@ Scenario random_scenario(std::uint64_t seed) {
   s.seed = seed;
   s.duration = kDstTraffic;
   s.saga.step_timeout = milliseconds(500);
+  if (prng.chance(0.3)) s.saga.mode = SagaMode::kChoreography;
   s.traffic.orders_per_second = 10 + static_cast<double>(prng.uniform_below(40));
   s.traffic.declined_share = 0.05;
   s.traffic.out_of_stock_share = 0.02;

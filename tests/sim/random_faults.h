@@ -1,8 +1,8 @@
 // random_faults.h: random_scenario, a scenario whose faults are drawn from a seed, for
 // deterministic simulation testing (tests/sim/dst_test.cc, tools/sim-soak).
 //
-// The system is the orchestrated example with every resilience policy on (breaker,
-// retries, retry budget) and a lossy network; on top, 3 to 8 faults at random times,
+// The system is the example, its saga orchestrated (or in 3 seeds of 10 choreographed),
+// with every resilience policy on (breaker, retries, retry budget) and a lossy network; on top, 3 to 8 faults at random times,
 // each undone after a while: crashes of any service, added latency, error rates,
 // slow-downs (slow consumers included), partitions, loss and duplication on links, and
 // sometimes a consumer bug followed by a replay. The same seed always gives the same

@@ -16,6 +16,7 @@ const CASES = [
   ['payment-fails', '77'],
   ['kafka-replay', '18446744073709551615'],
   ['retry-storm-with-budget', '9007199254740993'],
+  ['choreographed-order-saga', '12'],
 ];
 
 const scenarioPath = (name) => path.join('core/sim/scenarios', `${name}.json`);

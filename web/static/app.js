@@ -257,6 +257,20 @@
         saga.t1 = t;
         break;
       }
+      case 'saga.event_observed': {
+        // A choreographed saga, as the tracker follows it: each event a mark on its row.
+        let saga = run.sagas.get(where);
+        if (!saga) {
+          saga = { id: where, t0: t, t1: t, state: 'RUNNING', bars: [] };
+          run.sagas.set(where, saga);
+        }
+        const undo = /Refunded|Released/.test(a.event);
+        saga.bars.push({ step: a.event, op: undo ? 'compensation' : 'action', t0: t, t1: t + 2e6,
+          ok: !/Failed/.test(a.event) });
+        saga.state = a.state;
+        saga.t1 = t;
+        break;
+      }
       case 'saga.state_changed': {
         const saga = run.sagas.get(where);
         if (saga) { saga.state = a.state; saga.t1 = t; }

@@ -67,6 +67,20 @@ TEST(WorldTest, TheOrchestratedSagaConfirmsOrdersAndCompensatesDeclinedCards) {
   EXPECT_EQ(check_invariants(*w), std::vector<std::string>{});
 }
 
+TEST(WorldTest, TheChoreographedSagaConfirmsAndCompensatesWithoutAnOrchestrator) {
+  std::unique_ptr<World> w = run(load("choreographed-order-saga"));
+  const OrderStats& orders = w->orders().stats();
+  EXPECT_GT(orders.confirmed, orders.sagas_started * 8 / 10);
+  EXPECT_GT(orders.cancelled, 0u);
+  EXPECT_EQ(w->trace().count_of("saga.started"), 0u) << "no orchestrator";
+  // Created, charged or failed, reserved or refused (and refunded), confirmed or cancelled.
+  EXPECT_GE(w->trace().count_of("saga.event_observed"), 3 * orders.sagas_started) << "the tracker follows each saga";
+  std::size_t refunded = 0;
+  for (const auto& [key, charge] : w->payment().charges()) refunded += charge.state == HoldState::kUndone ? 1 : 0;
+  EXPECT_GT(refunded, 0u) << "orders for more than the stock are refunded after StockReservationFailed";
+  EXPECT_EQ(check_invariants(*w), std::vector<std::string>{});
+}
+
 TEST(WorldTest, InventorySlowingDownTripsTheBreakerWhichProbesAndClosesAfterRecovery) {
   const Scenario scenario = load("inventory-slows-down");
   std::unique_ptr<World> w = run(scenario);
