@@ -1,21 +1,31 @@
 #include "core/sim/participants.h"
 
 namespace sluice::sim {
+namespace {
+
+// outcome_of_repeat: the answer to an action whose key was seen before: the first
+// answer stands, and an action undone (or barred) before it arrived stays barred.
+LedgerOutcome outcome_of_repeat(HoldState state) {
+  switch (state) {
+    case HoldState::kHeld:
+      return LedgerOutcome::kAlreadyDone;
+    case HoldState::kRefused:
+      return LedgerOutcome::kRefused;
+    case HoldState::kUndone:
+    case HoldState::kBarred:
+      return LedgerOutcome::kBarred;
+  }
+  return LedgerOutcome::kBarred;
+}
+
+}  // namespace
 
 InventoryLedger::InventoryLedger(std::uint32_t products, std::uint32_t initial_stock)
     : stock_(products, initial_stock), initial_total_(static_cast<std::uint64_t>(products) * initial_stock) {}
 
 LedgerOutcome InventoryLedger::reserve(const std::string& key, std::uint32_t product, std::uint32_t quantity) {
   if (auto found = reservations_.find(key); found != reservations_.end()) {
-    switch (found->second.state) {
-      case HoldState::kHeld:
-        return LedgerOutcome::kAlreadyDone;
-      case HoldState::kRefused:
-        return LedgerOutcome::kRefused;
-      case HoldState::kUndone:
-      case HoldState::kBarred:
-        return LedgerOutcome::kBarred;
-    }
+    return outcome_of_repeat(found->second.state);
   }
   Reservation& reservation = reservations_[key];
   reservation.product = product;
@@ -48,15 +58,7 @@ std::uint64_t InventoryLedger::stock_total() const {
 
 LedgerOutcome PaymentLedger::charge(const std::string& key, std::string_view card, std::int64_t cents) {
   if (auto found = charges_.find(key); found != charges_.end()) {
-    switch (found->second.state) {
-      case HoldState::kHeld:
-        return LedgerOutcome::kAlreadyDone;
-      case HoldState::kRefused:
-        return LedgerOutcome::kRefused;
-      case HoldState::kUndone:
-      case HoldState::kBarred:
-        return LedgerOutcome::kBarred;
-    }
+    return outcome_of_repeat(found->second.state);
   }
   Charge& charge = charges_[key];
   charge.cents = cents;

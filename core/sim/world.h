@@ -17,8 +17,10 @@
 #ifndef SLUICE_CORE_SIM_WORLD_H_
 #define SLUICE_CORE_SIM_WORLD_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -58,6 +60,16 @@ class World {
   time::RunResult run_until(time::Instant until, std::size_t max_timers = time::VirtualTime::kDefaultMaxTimersPerRun) {
     return time_.run_until(until, max_timers);
   }
+  // run_in_steps: run_until(end) one `step` of virtual time at a time, calling
+  // `after_each` after every step: to read and drop events as they come, or to show
+  // progress, as the playground does.
+  void run_in_steps(time::Instant end, time::Duration step, const std::function<void()>& after_each) {
+    while (now() < end) {
+      run_until(std::min(end, now() + step));
+      after_each();
+    }
+  }
+
   // step: runs the next thing that happens; false if nothing is pending.
   bool step() { return time_.run_next(); }
 

@@ -33,12 +33,10 @@ int print_events(std::uint64_t seed) {
     return 2;
   }
   sluice::sim::World& w = **world;
-  const auto end = w.end_of_traffic() + sluice::sim::testing::kDstSettle;
-  while (w.now() < end) {
-    w.run_until(std::min(end, w.now() + std::chrono::seconds(1)));
+  w.run_in_steps(w.end_of_traffic() + sluice::sim::testing::kDstSettle, std::chrono::seconds(1), [&] {
     for (auto c = w.trace().begin(); c < w.trace().end(); ++c) std::cout << w.trace().line(c) << "\n";
     w.trace().discard_before(w.trace().end());
-  }
+  });
   return 0;
 }
 

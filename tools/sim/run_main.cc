@@ -66,19 +66,17 @@ int main(int argc, char** argv) {
   const sluice::time::Instant end = w.end_of_traffic() + *settle;
   const bool show_progress = !print_events && isatty(STDERR_FILENO);
   // One virtual second at a time, so events are printed (and dropped) as they come.
-  for (sluice::time::Instant t = w.now(); t < end;) {
-    t = std::min(end, t + std::chrono::seconds(1));
-    w.run_until(t);
+  w.run_in_steps(end, std::chrono::seconds(1), [&] {
     if (print_events) {
       for (std::uint64_t c = w.trace().begin(); c < w.trace().end(); ++c) std::cout << w.trace().line(c) << "\n";
       w.trace().discard_before(w.trace().end());
     }
     if (show_progress) {
       std::fprintf(stderr, "\r%s: %3lld / %lld s virtual", scenario->name.c_str(),
-                   static_cast<long long>(t.time_since_epoch().count() / 1'000'000'000),
+                   static_cast<long long>(w.now().time_since_epoch().count() / 1'000'000'000),
                    static_cast<long long>(end.time_since_epoch().count() / 1'000'000'000));
     }
-  }
+  });
   if (show_progress) std::fprintf(stderr, "\n");
   if (print_events) return 0;
   const nlohmann::json stats = w.stats();

@@ -32,11 +32,8 @@ void BM_SimulateScenario(benchmark::State& state, const std::string& name) {
   std::uint64_t events = 0;
   for (auto _ : state) {
     auto world = std::move(sim::World::create(scenario)).value();
-    const time::Instant end = world->end_of_traffic() + std::chrono::seconds(10);
-    while (world->now() < end) {
-      world->run_until(std::min(end, world->now() + std::chrono::seconds(1)));
-      world->trace().discard_before(world->trace().end());
-    }
+    world->run_in_steps(world->end_of_traffic() + std::chrono::seconds(10), std::chrono::seconds(1),
+                        [&] { world->trace().discard_before(world->trace().end()); });
     events += world->trace().end();
     benchmark::DoNotOptimize(world->trace().digest());
   }
