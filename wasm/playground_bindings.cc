@@ -30,6 +30,7 @@
 
 #include "core/config/parse_json.h"
 #include "core/resilience/config_json.h"
+#include "core/sim/destination_rule_settings.h"
 #include "core/sim/scenario.h"
 #include "core/sim/world.h"
 
@@ -96,6 +97,17 @@ class Playground {
     Result<resilience::ResilienceConfig> config = resilience::resilience_config_from_text(settings_json);
     if (!config.ok()) throw_js_error(config.status().message());
     if (Status s = world_->configure_stock_check(*config); !s.ok()) throw_js_error(s.message());
+  }
+
+  // configure_from_destination_rule: an Istio DestinationRule (JSON) as the stock
+  // check's breaker; see core/sim/destination_rule_settings.h for how it maps.
+  void configure_from_destination_rule(const std::string& rule_json) {
+    Result<nlohmann::json> rule = config::parse_json(rule_json);
+    if (!rule.ok()) throw_js_error(rule.status().message());
+    Result<resilience::ResilienceConfig> settings =
+        sim::stock_check_settings_from_destination_rule(*rule, world_->scenario().inventory_client);
+    if (!settings.ok()) throw_js_error(settings.status().message());
+    if (Status s = world_->configure_stock_check(*settings); !s.ok()) throw_js_error(s.message());
   }
 
   double begin() const { return static_cast<double>(world_->trace().begin()); }
@@ -190,6 +202,7 @@ EMSCRIPTEN_BINDINGS(sluice_playground) {
       .function("seed", &Playground::seed)
       .function("inject", &Playground::inject)
       .function("configure", &Playground::configure)
+      .function("configureFromDestinationRule", &Playground::configure_from_destination_rule)
       .function("begin", &Playground::begin)
       .function("end", &Playground::end)
       .function("eventsJson", &Playground::events_json)

@@ -93,6 +93,12 @@ test('a fault injected now acts, and bad input is a clear error', async () => {
   assert.throws(() => sim.configure('{"bulkhead": {}}'), /circuit_breaker, retry, retry_budget and timeout only/);
   sim.configure('{"circuit_breaker": {"failure_rate_threshold_percent": 50, "window_size": 10, "minimum_calls": 5}, "timeout": "200ms"}');
   assert.equal(JSON.parse(sim.statsJson()).stock_check.breaker, 'CLOSED');
+  const destinationRule = { apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule',
+    metadata: { name: 'inventory' },
+    spec: { host: 'inventory', trafficPolicy: { outlierDetection: { consecutive5xxErrors: 2, baseEjectionTime: '3s' } } } };
+  sim.configureFromDestinationRule(JSON.stringify(destinationRule));
+  destinationRule.spec.trafficPolicy.connectionPool = { http: { http2MaxRequests: 5 } };
+  assert.throws(() => sim.configureFromDestinationRule(JSON.stringify(destinationRule)), /connectionPool/);
   sim.inject(JSON.stringify({ action: 'crash', target: 'inventory', for: '2s' }));
   assert.equal(JSON.parse(sim.statsJson()).services.inventory.up, false);
   sim.runUntilMs(7100);

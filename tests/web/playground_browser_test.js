@@ -159,6 +159,31 @@ test('stock-check settings applied mid-run act, and replay from the share link',
   await again.close();
 });
 
+test('a pasted Istio DestinationRule sets the breaker from its outlier detection', async () => {
+  const page = await open('?scenario=payment-fails&seed=4');
+  await runTo(page, 2);
+  const badge = page.getByRole('status', { name: /Breaker from order to inventory/ });
+  assert.equal(await badge.textContent(), 'NONE');
+  await page.getByText('Stock-check settings (order').click();
+  const rule = { apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule', metadata: { name: 'inventory' },
+    spec: { host: 'inventory', trafficPolicy: {
+      connectionPool: { http: { http2MaxRequests: 5 } },
+      outlierDetection: { consecutive5xxErrors: 2, baseEjectionTime: '3s' } } } };
+  await page.getByLabel('Stock-check settings (JSON)').fill(JSON.stringify(rule));
+  await page.getByRole('button', { name: 'Apply settings' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /connectionPool/, 'what cannot be honoured is said');
+  assert.equal(await badge.textContent(), 'NONE', 'and nothing changed');
+  delete rule.spec.trafficPolicy.connectionPool;
+  await page.getByLabel('Stock-check settings (JSON)').fill(JSON.stringify(rule));
+  await page.getByRole('button', { name: 'Apply settings' }).click();
+  assert.equal(await badge.textContent(), 'CLOSED');
+  await page.getByRole('button', { name: 'Kill inventory' }).click();
+  await runTo(page, 5);
+  assert.equal(await badge.textContent(), 'OPEN', 'two failures in a row eject inventory');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('a thousand messages in flight still draw in well under a frame', async () => {
   // Slow links keep thousands of messages on their way at once.
   const scenario = { name: 'busy', title: 'Busy', duration: '60s', seed: 5,

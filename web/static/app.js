@@ -539,11 +539,14 @@
   }
 
   // configure: new stock-check settings from now on; kept for the share link like a fault.
+  // An Istio DestinationRule pasted instead ("kind": "DestinationRule") sets the breaker
+  // from its outlierDetection.
   function configure(settings) {
     if (!run.sim) return false;
     const atNs = run.sim.nowNs();
     try {
-      run.sim.configure(JSON.stringify(settings));
+      if (settings.kind === 'DestinationRule') run.sim.configureFromDestinationRule(JSON.stringify(settings));
+      else run.sim.configure(JSON.stringify(settings));
     } catch (error) {
       showError(error.message);
       return false;
