@@ -37,26 +37,33 @@ std::size_t EventHub::subscribers() {
   return subscribers_.size();
 }
 
-Status add_events_route(Router& router, EventHub& hub) {
-  return router.add("GET", "/events", [&hub](const HttpRequest& request, const PathParams&, Responder reply) {
-    std::optional<std::uint64_t> last_event_id;
-    if (std::optional<std::string_view> header = request.header("last-event-id")) {
-      std::uint64_t id = 0;
-      const auto [end, error] = std::from_chars(header->data(), header->data() + header->size(), id);
-      if (error != std::errc() || end != header->data() + header->size()) {
-        return reply(HttpResponse::error(400, "InvalidLastEventId", "Last-Event-ID must be an event id"));
-      }
-      last_event_id = id;
-    }
-    HttpResponse response;
-    response.headers.emplace_back("Content-Type", "text/event-stream");
-    response.headers.emplace_back("Cache-Control", "no-cache");
-    response.stream = std::make_shared<ResponseStream>();
-    // A comment first, so the client sees the stream open before any event.
-    response.stream->send(": sluice events\n\n");
-    hub.attach(response.stream, last_event_id);
-    reply(std::move(response));
-  });
+Status add_events_route(Router& router, EventHub& hub, std::string_view allowed_origin) {
+  return router.add(
+      "GET", "/events",
+      [&hub, allowed = std::string(allowed_origin)](const HttpRequest& request, const PathParams&, Responder reply) {
+        std::optional<std::uint64_t> last_event_id;
+        if (std::optional<std::string_view> header = request.header("last-event-id")) {
+          std::uint64_t id = 0;
+          const auto [end, error] = std::from_chars(header->data(), header->data() + header->size(), id);
+          if (error != std::errc() || end != header->data() + header->size()) {
+            return reply(HttpResponse::error(400, "InvalidLastEventId", "Last-Event-ID must be an event id"));
+          }
+          last_event_id = id;
+        }
+        HttpResponse response;
+        response.headers.emplace_back("Content-Type", "text/event-stream");
+        response.headers.emplace_back("Cache-Control", "no-cache");
+        response.headers.emplace_back("Vary", "Origin");
+        if (std::optional<std::string_view> origin = request.header("origin");
+            origin && !allowed.empty() && *origin == allowed) {
+          response.headers.emplace_back("Access-Control-Allow-Origin", allowed);
+        }
+        response.stream = std::make_shared<ResponseStream>();
+        // A comment first, so the client sees the stream open before any event.
+        response.stream->send(": sluice events\n\n");
+        hub.attach(response.stream, last_event_id);
+        reply(std::move(response));
+      });
 }
 
 }  // namespace sluice::native

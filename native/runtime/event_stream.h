@@ -49,8 +49,14 @@ class EventHub final : public observe::EventSink {
   std::vector<std::weak_ptr<ResponseStream>> subscribers_;
 };
 
-// add_events_route: GET /events, text/event-stream.
-Status add_events_route(Router& router, EventHub& hub);
+// kPlaygroundOrigin: where `tools/bazel run //web:serve` serves the playground.
+inline constexpr std::string_view kPlaygroundOrigin = "http://127.0.0.1:8080";
+
+// add_events_route: GET /events, text/event-stream. A request whose Origin is exactly
+// `allowed_origin` gets Access-Control-Allow-Origin for it, so the playground page can
+// read the stream; any other origin gets no CORS header, and browsers keep the stream
+// from it. An empty `allowed_origin` allows none.
+Status add_events_route(Router& router, EventHub& hub, std::string_view allowed_origin = kPlaygroundOrigin);
 
 }  // namespace sluice::native
 

@@ -94,6 +94,29 @@ TEST(EventStreamTest, StreamsEventsAndReplaysWhatAReconnectingClientMissed) {
   EXPECT_NE((received + tail).find("0\r\n\r\n"), std::string::npos);
 }
 
+TEST(EventStreamTest, CorsAllowsOnlyThePlaygroundsOrigin) {
+  EventHub hub;
+  Router router;
+  ASSERT_TRUE(add_events_route(router, hub, "http://127.0.0.1:8080").ok());
+  testing::ServerThread server(router, {});
+  // The response head and the stream's opening comment, for a request with these headers.
+  auto headers_for = [&](const std::string& origin_header) {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    asio::write(socket, asio::buffer("GET /events HTTP/1.1\r\nHost: x\r\n" + origin_header + "\r\n"));
+    std::string received;
+    asio::read_until(socket, asio::dynamic_buffer(received), "sluice events");
+    return received;
+  };
+  EXPECT_NE(headers_for("Origin: http://127.0.0.1:8080\r\n").find("Access-Control-Allow-Origin: http://127.0.0.1:8080"),
+            std::string::npos);
+  EXPECT_EQ(headers_for("Origin: http://evil.example\r\n").find("Access-Control-Allow-Origin"), std::string::npos);
+  EXPECT_EQ(headers_for("Origin: http://127.0.0.1:8080.evil.example\r\n").find("Access-Control-Allow-Origin"),
+            std::string::npos);
+  EXPECT_EQ(headers_for("").find("Access-Control-Allow-Origin"), std::string::npos) << "no Origin, no CORS";
+}
+
 TEST(EventStreamTest, ABadLastEventIdIs400) {
   EventHub hub;
   Router router;
