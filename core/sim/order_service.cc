@@ -91,12 +91,14 @@ OrderService::~OrderService() {
 }
 
 void OrderService::build_process() {
-  saga_events_ = std::make_unique<SagaEvents>(*this);
-  runner_ = std::make_unique<saga::SagaRunner>(
-      context_.time, log_, prng_.fork(), [this](const SagaCommand& command) { on_command(command); },
-      saga_events_.get());
-  const Status registered = runner_->register_definition(create_order_saga(context_.scenario.saga));
-  (void)registered;  // a fixed, valid definition
+  if (!tracker_) {  // orchestrated: the runner and its log; choreographed sagas need neither
+    saga_events_ = std::make_unique<SagaEvents>(*this);
+    runner_ = std::make_unique<saga::SagaRunner>(
+        context_.time, log_, prng_.fork(), [this](const SagaCommand& command) { on_command(command); },
+        saga_events_.get());
+    const Status registered = runner_->register_definition(create_order_saga(context_.scenario.saga));
+    (void)registered;  // a fixed, valid definition
+  }
   client_ = std::make_unique<InventoryClient>(context_, prng_.fork());
 }
 
@@ -119,7 +121,7 @@ void OrderService::crash() {
 
 void OrderService::restart() {
   build_process();
-  const Result<std::size_t> resumed = runner_->recover();
+  const Result<std::size_t> resumed = runner_ ? runner_->recover() : Result<std::size_t>(std::size_t{0});
   context_.note("order.recovered", Node::kOrder,
                 {{"sagas_resumed", static_cast<std::int64_t>(resumed.ok() ? *resumed : 0)}});
   outbox_.pump();
