@@ -19,9 +19,11 @@
 #include "native/broker_server/sqs_api.h"
 #include "native/cli/cli.h"
 #include "native/runtime/asio_scheduler.h"
+#include "native/runtime/event_stream.h"
 #include "native/runtime/group_commit.h"
 #include "native/runtime/http_observability.h"
 #include "native/runtime/http_server.h"
+#include "native/runtime/playground_origin_flag.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
 ABSL_FLAG(int, port, 9324, "Port (0 picks a free one; the log says which).");
@@ -53,7 +55,11 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   sluice::native::AsioScheduler scheduler(io);
-  sluice::broker::InMemoryBroker broker(scheduler, sluice::time::Prng(std::random_device{}()));
+  sluice::Result<std::string> playground_origin = sluice::native::playground_origin_from_flag();
+  if (!playground_origin.ok()) return fail(playground_origin.status().message());
+  // Queue and routing events, for GET /events (the playground's live mode).
+  sluice::native::EventHub events;
+  sluice::broker::InMemoryBroker broker(scheduler, sluice::time::Prng(std::random_device{}()), &events);
   std::unique_ptr<sluice::native::SqliteBrokerJournal> journal;
   if (const std::string data_dir = absl::GetFlag(FLAGS_data_dir); !data_dir.empty()) {
     std::error_code error;
@@ -76,6 +82,9 @@ int main(int argc, char** argv) {
   sluice::native::HttpObservability observability("broker", metrics, log);
   sluice::native::Router router;
   if (sluice::Status s = sluice::native::add_standard_routes(router, "broker", metrics, nullptr); !s.ok()) {
+    return fail(s.message());
+  }
+  if (sluice::Status s = sluice::native::add_events_route(router, events, *playground_origin); !s.ok()) {
     return fail(s.message());
   }
   // The base URL must carry the bound port, known only after binding: bind first.

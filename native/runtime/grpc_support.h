@@ -75,7 +75,7 @@ class GrpcObservability {
 };
 
 // guarded_unary: starts `call` (an async stub method bound to its context, request and
-// response) unless the breaker is open; records the outcome; `done` runs on `io` with
+// response) unless the breaker is open; records the outcome on `io`; `done` runs on `io` with
 // the status, the response, and whether the fallback produced it.
 template <typename Response>
 using UnaryStarter = std::function<void(grpc::ClientContext*, Response*, std::function<void(grpc::Status)>)>;
@@ -100,8 +100,10 @@ void guarded_unary(asio::io_context& io, resilience::CircuitBreaker& breaker, st
   call->context.set_deadline(std::chrono::system_clock::now() + deadline);
   attach_trace(call->context, trace);
   start(&call->context, &call->response, [&io, call, fallback, done](grpc::Status status) {
-    call->permit.record(outcome_of_grpc_status(status.error_code()));
+    // Recorded on the loop, not gRPC's thread: the breaker's events go to sinks that
+    // live on the loop (GET /events).
     asio::post(io, [call, status, fallback, done] {
+      call->permit.record(outcome_of_grpc_status(status.error_code()));
       if (status.ok()) return done(status, call->response, false);
       if (outcome_of_grpc_status(status.error_code()) == resilience::Outcome::kFailure) {
         return done(status, fallback(), true);

@@ -4,6 +4,7 @@
 // (3002), notification (3003) and analytics (3004) services, waits until each is
 // ready, then shows a live status table (or, when stdout is not a terminal or with
 // --no_tui, their logs with each line prefixed by the service). Ctrl-C stops them all.
+// Each serves GET /events to pages from --playground_origin (the playground's live mode).
 #include <absl/flags/flag.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "native/cli/cli.h"
+#include "native/runtime/playground_origin_flag.h"
 #include "native/stack/stack_runner.h"
 
 // Every port may be 0: the service picks a free one and the stack learns which.
@@ -93,6 +95,9 @@ int main(int argc, char** argv) {
   if (error) return fail("--data_dir " + options.data_dir + ": " + error.message());
   options.table = ::isatty(STDOUT_FILENO) && !absl::GetFlag(FLAGS_no_tui);
   options.log_level = absl::GetFlag(FLAGS_log_level);
+  sluice::Result<std::string> origin = sluice::native::playground_origin_from_flag();
+  if (!origin.ok()) return fail(origin.status().message());
+  options.playground_origin = *origin;
   const std::string saga = absl::GetFlag(FLAGS_saga);
   if (saga != "orchestration" && saga != "choreography") {
     return fail("--saga must be orchestration or choreography, got \"" + saga + "\"");

@@ -143,6 +143,7 @@ void StackRunner::launch(Service& service) {
   std::vector<std::string> argv = {options_.binaries + "/" + service.binary};
   for (std::string& arg : service.args()) argv.push_back(std::move(arg));
   argv.push_back("--log_level=" + options_.log_level);
+  argv.push_back("--playground_origin=" + options_.playground_origin);
   if (options_.table) {
     std::filesystem::create_directories(options_.data_dir + "/logs");
     service.log_file.open(options_.data_dir + "/logs/" + service.name + ".log", std::ios::app);

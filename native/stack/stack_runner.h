@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "native/runtime/event_stream.h"
 #include "native/runtime/http_client.h"
 #include "native/stack/child_process.h"
 #include "native/stack/prometheus_text.h"
@@ -40,6 +41,7 @@ struct StackOptions {
   bool choreography = false;     // the order saga choreographed over events instead of orchestrated
   int breaker_reset_ms = 15000;  // the order service's breakers
   std::string log_level = "info";
+  std::string playground_origin = std::string(kPlaygroundOrigin);  // passed to each as --playground_origin
 };
 
 class StackRunner {

@@ -58,6 +58,7 @@
     followed: null,
     seconds: new Map(),   // virtual second -> {orders, errors, latencies: [], queue, breaker}
     stats: null,
+    live: null,           // while attached to the real services: see attachLive
   };
   const perf = { frameTimes: [], maxInFlight: 0 };
   window.playgroundPerf = perf;
@@ -65,6 +66,12 @@
   function showError(message) {
     $('error').hidden = !message;
     $('error').textContent = message || '';
+  }
+
+  // nowNs: the instant drawn: virtual time, or in live mode real time since attaching.
+  function nowNs() {
+    if (run.live) return (performance.now() - run.live.t0) * 1e6;
+    return run.sim ? run.sim.nowMs() * 1e6 : 0;
   }
 
   // ---- Loading a run -------------------------------------------------------------
@@ -166,7 +173,7 @@
     const key = Math.floor(tNs / 1e9);
     let b = run.seconds.get(key);
     if (!b) {
-      b = { orders: 0, errors: 0, latencies: [], queue: 0, breaker: run.breaker };
+      b = { orders: 0, errors: 0, latencies: [], queue: 0, breaker: run.live ? liveStockBreaker() : run.breaker };
       run.seconds.set(key, b);
       if (run.seconds.size > 600) run.seconds.delete(run.seconds.keys().next().value);
     }
@@ -361,6 +368,7 @@
   }
 
   function updateNodes() {
+    if (run.live) return updateLiveNodes();
     const s = run.stats;
     if (!s) return;
     for (const name of SERVICES) {
@@ -427,8 +435,7 @@
   }
 
   function drawCharts() {
-    if (!run.sim) return;
-    const now = Math.floor(run.sim.nowMs() / 1000);
+    const now = Math.floor(nowNs() / 1e9);
     const keys = Array.from({ length: 60 }, (_, k) => now - 59 + k);
     const at = (key) => run.seconds.get(key);
     drawChart($('chart-rate'), [keys.map((k) => at(k)?.orders ?? 0), keys.map((k) => at(k)?.errors ?? 0)],
@@ -449,7 +456,7 @@
     if (run.followed && !sagas.some((s) => s.id === run.followed) && run.sagas.has(run.followed)) {
       sagas.unshift(run.sagas.get(run.followed));
     }
-    const now = run.sim ? run.sim.nowMs() * 1e6 : 0;
+    const now = nowNs();
     $('timeline').innerHTML = sagas.map((saga) => {
       const span = Math.max(1, (saga.state === 'RUNNING' || saga.state === 'COMPENSATING' ? now : saga.t1) - saga.t0);
       const bars = saga.bars.map((b) => {
@@ -467,10 +474,10 @@
   }
 
   function render(everything) {
-    if (!run.sim) return;
-    const nowMs = run.sim.nowMs();
-    $('clock').textContent = `${(nowMs / 1000).toFixed(3)} s`;
-    drawTopology(nowMs * 1e6);
+    if (!run.sim && !run.live) return;
+    const now = nowNs();
+    $('clock').textContent = run.live ? `live · ${(now / 1e9).toFixed(1)} s` : `${(now / 1e9).toFixed(3)} s`;
+    drawTopology(now);
     const real = performance.now();
     if (everything || real - (run.lastSlowDraw || 0) > 250) {
       run.lastSlowDraw = real;
@@ -484,7 +491,7 @@
   let lastFrame = null;
   function frame(timestamp) {
     const started = performance.now();
-    if (run.playing && run.sim && lastFrame !== null) {
+    if (run.playing && run.sim && !run.live && lastFrame !== null) {
       // At most a tenth of a second of real time per frame, so a stalled tab does not leap.
       const realMs = Math.min(100, timestamp - lastFrame);
       advanceTo(run.sim.nowMs() + realMs * run.speed);
@@ -600,6 +607,223 @@
     render(true);
   };
 
+  // ---- Live mode -------------------------------------------------------------------------
+  // The real services of //native:stack, read from each one's GET /events (Server-Sent
+  // Events in the one event model the simulation reports too), drawn with the same
+  // views on real time. Each service answers only pages from the origin it was started
+  // with (--playground_origin).
+  const STOCK_BREAKER = 'inventory-grpc';  // the order service's stock check, as the simulation's badge
+  const STEP_NODES = { reserve_stock: 'inventory', charge_payment: 'payment' };
+  const LIVE_MESSAGE_NS = 4e8;  // how long a live message takes to cross its link on screen
+  const SIM_CONTROLS = ['scenario', 'seed', 'load', 'play', 'pause', 'step', 'speed', 'share', 'run-to', 'run-to-button'];
+  const liveBadges = new Map();  // "service/breaker" -> element
+
+  // parseLiveServices: "order=127.0.0.1:3001 broker=..." -> [[name, "host:port"]], or throws.
+  function parseLiveServices(text) {
+    const services = [];
+    for (const token of text.trim().split(/\s+/).filter(Boolean)) {
+      const match = token.match(/^([a-z]+)=([A-Za-z0-9.-]+:\d{1,5})$/);
+      if (!match || !SERVICES.includes(match[1])) {
+        throw new Error(`Live services: "${token}" is not name=host:port with a name among ${SERVICES.join(', ')}`);
+      }
+      services.push([match[1], match[2]]);
+    }
+    if (!services.length) throw new Error('Live services: name at least one, as name=host:port');
+    return services;
+  }
+
+  function liveStockBreaker() {
+    return run.live.breakers.get(`order/${STOCK_BREAKER}`) || 'NONE';
+  }
+
+  function attachLive(text) {
+    let services;
+    try {
+      services = parseLiveServices(text);
+    } catch (error) {
+      showError(error.message);
+      return false;
+    }
+    showError('');
+    detachLive();
+    pause();
+    Object.assign(run, { inFlight: new Map(), marks: [], sagas: new Map(), followed: null, seconds: new Map() });
+    const live = {
+      t0: performance.now(), services: new Map(), breakers: new Map(), depth: new Map(), nextId: 0,
+      totals: { started: 0, completed: 0, compensated: 0, attention: 0, deadLettered: 0 },
+    };
+    run.live = live;
+    for (const [name, address] of services) {
+      const service = { address, state: 'connecting', events: 0, source: new EventSource(`http://${address}/events`) };
+      live.services.set(name, service);
+      service.source.onopen = () => { service.state = 'up'; };
+      // EventSource reconnects by itself (with Last-Event-ID) unless the answer was
+      // refused outright: no CORS header for this page's origin, or no /events at all.
+      service.source.onerror = () => {
+        service.state = service.source.readyState === EventSource.CLOSED ? 'refused' : 'down';
+      };
+      service.source.onmessage = (message) => {
+        if (run.live !== live) return;
+        service.events++;
+        onLiveEvent(name, JSON.parse(message.data));
+      };
+    }
+    document.body.classList.add('live');
+    for (const id of SIM_CONTROLS) $(id).disabled = true;
+    $('attach').textContent = 'Attach again';
+    $('detach').disabled = false;
+    badge.hidden = true;
+    $('description').textContent = `Live: ${services.map(([n, a]) => `${n} at ${a}`).join(', ')}.`;
+    render(true);
+    return true;
+  }
+
+  function detachLive() {
+    if (!run.live) return;
+    for (const service of run.live.services.values()) service.source.close();
+    run.live = null;
+    for (const element of liveBadges.values()) element.remove();
+    liveBadges.clear();
+    document.body.classList.remove('live');
+    for (const id of SIM_CONTROLS) $(id).disabled = false;
+    $('attach').textContent = 'Attach to the live stack';
+    $('detach').disabled = true;
+    badge.hidden = false;
+  }
+
+  function liveMessage(from, to, kind, subject, t) {
+    if (!NODES[from] || !NODES[to] || from === to || run.inFlight.size >= MAX_IN_FLIGHT_DRAWN) return;
+    run.inFlight.set(`live-${run.live.nextId++}`, { from, to, kind, t0: t, t1: t + LIVE_MESSAGE_NS, subject });
+  }
+
+  // setDepth: a queue's depth as counted since attaching (its backlog before is unknown).
+  function setDepth(queue, depth, t) {
+    run.live.depth.set(queue, depth);
+    if (queue === 'notification-events') bucket(t).queue = Math.max(bucket(t).queue, depth);
+  }
+
+  function onLiveEvent(service, event) {
+    const t = nowNs();
+    const { what, where } = event;
+    const a = event.attributes || {};
+    const { live } = run;
+    switch (what) {
+      case 'breaker.state':  // the snapshot a fresh stream starts with
+      case 'breaker.state_changed': {
+        const state = what === 'breaker.state' ? a.state : a.to;
+        live.breakers.set(`${service}/${where}`, state);
+        if (where === STOCK_BREAKER) bucket(t).breaker = state;
+        return;
+      }
+      case 'breaker.call_failed':
+      case 'breaker.call_succeeded':
+        if (where === STOCK_BREAKER) onEvent(t, what, where, a);
+        else if (what === 'breaker.call_failed') bucket(t).errors++;
+        return;
+      case 'breaker.call_rejected':
+        mark(service, where.split('-')[0], 'rejected', t);
+        bucket(t).errors++;
+        return;
+      case 'saga.started':
+        live.totals.started++;
+        bucket(t).orders++;
+        break;
+      case 'saga.attempt_started': {
+        const kind = a.operation === 'compensation' ? 'compensation' : 'request';
+        liveMessage(service, STEP_NODES[a.step], kind, where, t);
+        break;
+      }
+      case 'saga.attempt_succeeded':
+      case 'saga.attempt_failed':
+        liveMessage(STEP_NODES[a.step], service, 'reply', where, t);
+        break;
+      case 'saga.state_changed':
+        if (a.state === 'COMPLETED') live.totals.completed++;
+        if (a.state === 'COMPENSATED') live.totals.compensated++;
+        if (a.state === 'FAILED_NEEDS_ATTENTION') live.totals.attention++;
+        break;
+      case 'broker.routed': {
+        // Who published it: the routing key's first word (order.created, payment.charged, ...).
+        const publisher = String(a.routing_key || '').split('.')[0];
+        liveMessage(NODES[publisher] ? publisher : 'order', 'broker', 'event', null, t);
+        return;
+      }
+      case 'queue.sent':
+        setDepth(where, (live.depth.get(where) || 0) + 1, t);
+        return;
+      case 'queue.delivered':
+        // Queues are named for their consumer: notification-events, order-reactions, ...
+        liveMessage('broker', where.split('-')[0], 'event', null, t);
+        return;
+      case 'queue.dead_lettered':
+        live.totals.deadLettered++;
+        mark('broker', 'broker', 'dead', t);
+        // fall through: it left its queue
+      case 'queue.deleted':
+      case 'queue.expired':
+        setDepth(where, Math.max(0, (live.depth.get(where) || 0) - 1), t);
+        return;
+      default:
+        break;
+    }
+    onEvent(t, what, where, a);  // the saga timeline, as in the simulation
+  }
+
+  function liveBadge(key) {
+    let element = liveBadges.get(key);
+    if (element) return element;
+    const [from, breaker] = key.split('/');
+    const to = NODES[breaker.split('-')[0]] ? breaker.split('-')[0] : from;
+    const p = centre(from);
+    const q = centre(to);
+    const sameLink = [...liveBadges.keys()].filter((k) => k.startsWith(`${from}/${to}`)).length;
+    element = document.createElement('div');
+    element.setAttribute('role', 'status');
+    element.style.left = `${(p.x + q.x) / 2 - 50}px`;
+    element.style.top = `${(p.y + q.y) / 2 - 10 + sameLink * 22}px`;
+    $('nodes').append(element);
+    liveBadges.set(key, element);
+    return element;
+  }
+
+  function updateLiveNodes() {
+    const { live } = run;
+    for (const name of SERVICES) {
+      const service = live.services.get(name);
+      const element = nodeElements[name];
+      const state = service ? service.state : 'not attached';
+      element.classList.toggle('down', state !== 'up');
+      let detail = {
+        up: `live · ${service?.events} events`, connecting: 'connecting…', down: 'DOWN (reconnecting)',
+        refused: 'refused: no /events for this origin', 'not attached': 'not attached',
+      }[state];
+      if (name === 'broker' && state === 'up') detail += ` · notifications: ${live.depth.get('notification-events') || 0} queued`;
+      element.querySelector('.detail').textContent = detail;
+    }
+    nodeElements.client.querySelector('.detail').textContent = `${live.totals.started} sagas started`;
+    for (const [key, state] of live.breakers) {
+      const element = liveBadge(key);
+      const [from, breaker] = key.split('/');
+      element.className = `badge ${state}`;
+      element.textContent = `${breaker}: ${state}`;
+      element.setAttribute('aria-label', `Breaker from ${from} to ${breaker}: ${state}`);
+    }
+    const running = [...run.sagas.values()].filter((saga) => saga.state === 'RUNNING' || saga.state === 'COMPENSATING');
+    const counters = { 'sagas started': live.totals.started, running: running.length, completed: live.totals.completed,
+      compensated: live.totals.compensated, 'needs attention': live.totals.attention,
+      'dead-lettered': live.totals.deadLettered };
+    $('counters').innerHTML = Object.entries(counters).map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('');
+    $('event-count').textContent = String([...live.services.values()].reduce((n, s) => n + s.events, 0));
+    $('digest').textContent = 'live';
+  }
+
+  $('attach').onclick = () => attachLive($('live-services').value);
+  $('detach').onclick = () => {
+    detachLive();
+    $('description').textContent = '';
+    load({ name: $('scenario').value, seed: $('seed').value.trim() });
+  };
+
   // ---- Start -----------------------------------------------------------------------------
   const params = new URLSearchParams(location.search);
   let faults = [];
@@ -617,6 +841,11 @@
     await load({ name: scenarios[0].name, seed: '' });
   }
   run.speed = Number($('speed').value);
+  if (params.get('live') !== null) {
+    if (params.get('live')) $('live-services').value = params.get('live');
+    $('live-panel').open = true;
+    attachLive($('live-services').value);
+  }
   requestAnimationFrame(frame);
   window.playgroundReady = true;
 })();

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "native/runtime/playground_origin_flag.h"
+
 namespace sluice::native {
 
 Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions options, ReadinessCheck ready) {
@@ -10,6 +12,13 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions opti
   }
   Result<spdlog::level::level_enum> level = JsonLog::parse_level(options.log_level);
   if (!level.ok()) return Status::invalid_argument("--log_level: " + level.status().message());
+  Result<std::string> origin = playground_origin_from_flag();
+  if (options.playground_origin) {
+    Status s = check_origin(*options.playground_origin);
+    origin = s.ok() ? Result<std::string>(*options.playground_origin)
+                    : Result<std::string>(Status::invalid_argument("playground origin: " + s.message()));
+  }
+  if (!origin.ok()) return origin.status();
   std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(options), *level));
   host->add_readiness(std::move(ready));
   ServiceHost* self = host.get();
@@ -23,7 +32,7 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions opti
       !s.ok()) {
     return s;
   }
-  if (Status s = add_events_route(host->router_, host->events_); !s.ok()) return s;
+  if (Status s = add_events_route(host->router_, host->events_, *origin); !s.ok()) return s;
   if (host->options_.enable_admin) {
     if (Status s = add_admin_routes(host->router_, host->faults_); !s.ok()) return s;
   }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,11 +37,13 @@ struct ServiceHostOptions {
   int port = 0;  // 0 picks a free one
   std::string log_level = "info";
   bool enable_admin = false;
+  // The one origin whose pages may read /events; unset: the --playground_origin flag.
+  std::optional<std::string> playground_origin;
 };
 
 class ServiceHost {
  public:
-  // create: errors name the flag (--port, --log_level) that is wrong.
+  // create: errors name the flag (--port, --log_level, --playground_origin) that is wrong.
   static Result<std::unique_ptr<ServiceHost>> create(ServiceHostOptions options, ReadinessCheck ready);
 
   asio::io_context& io() { return io_; }

@@ -8,6 +8,7 @@
 #include <absl/flags/flag.h>
 #include <grpcpp/grpcpp.h>
 
+#include <array>
 #include <asio.hpp>
 #include <iostream>
 #include <random>
@@ -120,13 +121,23 @@ int main(int argc, char** argv) {
   if (reset_ms < 1) return fail("--breaker_reset_ms must be positive, got " + std::to_string(reset_ms));
   const std::chrono::milliseconds reset(reset_ms);
   const auto breaker_config = sluice::resilience::CircuitBreakerConfig::like_article(5, reset);
-  sluice::resilience::CircuitBreaker inventory_breaker("inventory", breaker_config, host.scheduler());
-  sluice::resilience::CircuitBreaker payment_breaker("payment", breaker_config, host.scheduler());
+  // Each breaker's changes go to GET /events; a client that connects gets their states first.
+  sluice::resilience::CircuitBreaker inventory_breaker("inventory", breaker_config, host.scheduler(), &host.events());
+  sluice::resilience::CircuitBreaker payment_breaker("payment", breaker_config, host.scheduler(), &host.events());
   sluice::resilience::CircuitBreaker inventory_grpc_breaker(
-      "inventory-grpc", sluice::resilience::CircuitBreakerConfig::like_article(3, reset), host.scheduler());
-  for (const auto* breaker : {&inventory_breaker, &payment_breaker, &inventory_grpc_breaker}) {
-    host.metrics().watch(*breaker);
-  }
+      "inventory-grpc", sluice::resilience::CircuitBreakerConfig::like_article(3, reset), host.scheduler(),
+      &host.events());
+  const std::array<const sluice::resilience::CircuitBreaker*, 3> breakers = {&inventory_breaker, &payment_breaker,
+                                                                             &inventory_grpc_breaker};
+  for (const auto* breaker : breakers) host.metrics().watch(*breaker);
+  host.events().set_snapshot([&host, breakers](sluice::observe::EventSink& to) {
+    for (const auto* breaker : breakers) {
+      const std::array<sluice::observe::Attribute, 1> state = {
+          {{"state", sluice::resilience::to_string(breaker->state())}}};
+      to.on_event(
+          {.what = "breaker.state", .where = breaker->name(), .when = host.scheduler().now(), .attributes = state});
+    }
+  });
   // A breaker outside a timeout: a participant that got slow counts as failing, and
   // answers within the saga step's own 2 s timeout.
   sluice::resilience::TimeLimiter inventory_timeout(host.scheduler(), 1500ms);

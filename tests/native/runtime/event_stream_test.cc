@@ -94,6 +94,41 @@ TEST(EventStreamTest, StreamsEventsAndReplaysWhatAReconnectingClientMissed) {
   EXPECT_NE((received + tail).find("0\r\n\r\n"), std::string::npos);
 }
 
+TEST(EventStreamTest, AFreshClientGetsTheSnapshotFirstAndAReconnectingOneDoesNot) {
+  EventHub hub;
+  std::string breaker_state = "CLOSED";
+  hub.set_snapshot([&](observe::EventSink& to) {
+    const std::array<observe::Attribute, 1> attributes = {{{"state", std::string_view(breaker_state)}}};
+    to.on_event({.what = "breaker.state", .where = "payment", .attributes = attributes});
+  });
+  Router router;
+  ASSERT_TRUE(add_events_route(router, hub).ok());
+  testing::ServerThread server(router, {});
+  publish(server, hub, "breaker.call_rejected", 1);
+  asio::post(server.io(), [&] { breaker_state = "OPEN"; });
+  publish(server, hub, "breaker.call_rejected", 2);  // after the state change: the loop runs in order
+
+  asio::io_context io;
+  asio::ip::tcp::socket fresh(io);
+  fresh.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  asio::write(fresh, asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")));
+  std::string received;
+  std::vector<json> frames = read_frames(fresh, 1, received);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]["what"], "breaker.state");
+  EXPECT_EQ(frames[0]["attributes"]["state"], "OPEN") << "the state now, not at the first event";
+  EXPECT_EQ(received.find("id: "), std::string::npos) << "snapshot events carry no id";
+
+  asio::ip::tcp::socket again(io);
+  again.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  asio::write(again, asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\n\r\n")));
+  std::string replayed;
+  std::vector<json> missed = read_frames(again, 1, replayed);
+  ASSERT_EQ(missed.size(), 1u);
+  EXPECT_EQ(missed[0]["what"], "breaker.call_rejected") << "a reconnecting client gets what it missed instead";
+  EXPECT_EQ(missed[0]["attributes"]["value"], 2);
+}
+
 TEST(EventStreamTest, CorsAllowsOnlyThePlaygroundsOrigin) {
   EventHub hub;
   Router router;
@@ -115,6 +150,18 @@ TEST(EventStreamTest, CorsAllowsOnlyThePlaygroundsOrigin) {
   EXPECT_EQ(headers_for("Origin: http://127.0.0.1:8080.evil.example\r\n").find("Access-Control-Allow-Origin"),
             std::string::npos);
   EXPECT_EQ(headers_for("").find("Access-Control-Allow-Origin"), std::string::npos) << "no Origin, no CORS";
+}
+
+TEST(EventStreamTest, AnOriginIsSchemeHostAndPortOnly) {
+  for (const char* good : {"http://127.0.0.1:8080", "https://playground.example", "http://localhost:3000", ""}) {
+    EXPECT_TRUE(check_origin(good).ok()) << good;
+  }
+  for (const char* bad : {"127.0.0.1:8080", "http://127.0.0.1:8080/", "http://:8080", "http://127.0.0.1:0",
+                          "http://127.0.0.1:99999", "http://127.0.0.1:80x", "ftp://127.0.0.1", "*"}) {
+    Status status = check_origin(bad);
+    EXPECT_FALSE(status.ok()) << bad;
+    EXPECT_NE(status.message().find("is not an origin"), std::string::npos) << status.message();
+  }
 }
 
 TEST(EventStreamTest, ABadLastEventIdIs400) {
