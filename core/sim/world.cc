@@ -278,6 +278,13 @@ nlohmann::json World::stats() {
                             {"dead_lettered", q->dead_lettered}};
     }
   }
+  // Every queue's depth, for the page's queue list.
+  nlohmann::json depths = nlohmann::json::array();
+  for (const std::string& name : broker_->list_queues("")) {
+    const Result<broker::QueueStats> q = broker_->queue_stats(name);
+    if (q.ok()) depths.push_back({{"name", name}, {"visible", q->visible}, {"in_flight", q->in_flight}});
+  }
+  out["queue_depths"] = std::move(depths);
   const OutboxStats outbox = order_->outbox().stats();
   out["outbox"] = {{"written", outbox.written},
                    {"acknowledged", outbox.acknowledged},

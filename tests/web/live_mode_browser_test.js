@@ -121,6 +121,9 @@ test('the page draws the live stack: sagas, messages, breakers, and services tha
   const confirmed = await placeOrder();
   await page.getByRole('button', { name: `Follow saga ${confirmed}, COMPLETED` }).waitFor({ timeout: 10000 });
   assert.ok(await page.evaluate(() => window.playgroundPerf.maxInFlight) > 0, 'no live message was drawn');
+  // The order's events reached the notification service's queue, counted from the broker's events.
+  await page.waitForFunction(() => /notification-events/.test(document.getElementById('queues').textContent), null,
+    { timeout: 10000 });
 
   // A declined card: compensated, with the compensation as a bar of its own.
   const declined = await placeOrder('4000000000000000');

@@ -70,6 +70,10 @@ test('the page loads a scenario and plays it', async () => {
   const badge = page.getByRole('status', { name: /Breaker from order to inventory/ });
   assert.equal(await badge.textContent(), 'CLOSED');
   assert.match(await page.getByRole('group', { name: 'client' }).textContent(), /[1-9]\d* orders sent/);
+  // Every queue's depth is listed, as text.
+  const queues = page.getByRole('region', { name: 'Queues' });
+  assert.match(await queues.textContent(), /notifications\.fifo\d+ · \d+/);
+  assert.match(await queues.textContent(), /notifications-dlq\.fifo/);
   await page.screenshot({ path: path.join(OUTPUTS, 'playing.png') });
   assert.deepEqual(page.errors, []);
   await page.close();

@@ -395,12 +395,19 @@
       cancelled: o.cancelled, 'needs attention': o.needs_attention, 'rejected (no stock)': o.rejected_out_of_stock,
       fallbacks: s.stock_check ? s.stock_check.fallbacks : 0, 'dead-lettered': s.queues.notifications.dead_lettered };
     $('counters').innerHTML = Object.entries(counters).map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('');
+    showQueues(s.queue_depths.map((q) => [q.name, `${q.visible} · ${q.in_flight}`]));
     for (const button of document.querySelectorAll('[data-service]')) {
       const up = s.services[button.dataset.service].up;
       button.textContent = `${up ? 'Kill' : 'Restart'} ${button.dataset.service}`;
     }
     $('event-count').textContent = String(s.events);
     $('digest').textContent = run.sim.digest();
+  }
+
+  // showQueues: [[queue, text]] as the queue list, its rows labelled for screen readers.
+  function showQueues(rows) {
+    $('queues').innerHTML = rows.map(([name, text]) =>
+      `<dt>${name}</dt><dd aria-label="${name}: ${text.replace(' · ', ' queued, ')} in flight">${text}</dd>`).join('');
   }
 
   function drawChart(canvas, series, options) {
@@ -696,10 +703,23 @@
     run.inFlight.set(`live-${run.live.nextId++}`, { from, to, kind, t0: t, t1: t + LIVE_MESSAGE_NS, subject });
   }
 
-  // setDepth: a queue's depth as counted since attaching (its backlog before is unknown).
-  function setDepth(queue, depth, t) {
+  // QUEUE_MOVES: how each queue event moves one message between visible and in flight.
+  const QUEUE_MOVES = {
+    'queue.sent': [1, 0], 'queue.delivered': [-1, 1], 'queue.visible_again': [1, -1], 'queue.deleted': [0, -1],
+    'queue.expired': [-1, 0], 'queue.dead_lettered': [-1, 0],
+  };
+
+  // countQueue: a queue's depth as counted since attaching (what it held before is not
+  // known, so neither count goes below zero).
+  function countQueue(queue, what, t) {
+    const depth = run.live.depth.get(queue) || { visible: 0, inFlight: 0 };
+    const [visible, inFlight] = QUEUE_MOVES[what];
+    depth.visible = Math.max(0, depth.visible + visible);
+    depth.inFlight = Math.max(0, depth.inFlight + inFlight);
     run.live.depth.set(queue, depth);
-    if (queue === 'notification-events') bucket(t).queue = Math.max(bucket(t).queue, depth);
+    if (queue === 'notification-events') {
+      bucket(t).queue = Math.max(bucket(t).queue, depth.visible + depth.inFlight);
+    }
   }
 
   function onLiveEvent(service, event) {
@@ -749,19 +769,20 @@
         return;
       }
       case 'queue.sent':
-        setDepth(where, (live.depth.get(where) || 0) + 1, t);
+      case 'queue.visible_again':
+      case 'queue.deleted':
+      case 'queue.expired':
+        countQueue(where, what, t);
         return;
       case 'queue.delivered':
+        countQueue(where, what, t);
         // Queues are named for their consumer: notification-events, order-reactions, ...
         liveMessage('broker', where.split('-')[0], 'event', null, t);
         return;
       case 'queue.dead_lettered':
+        countQueue(where, what, t);
         live.totals.deadLettered++;
         mark('broker', 'broker', 'dead', t);
-        // fall through: it left its queue
-      case 'queue.deleted':
-      case 'queue.expired':
-        setDepth(where, Math.max(0, (live.depth.get(where) || 0) - 1), t);
         return;
       default:
         break;
@@ -797,7 +818,8 @@
         up: `live · ${service?.events} events`, connecting: 'connecting…', down: 'DOWN (reconnecting)',
         refused: 'refused: no /events for this origin', 'not attached': 'not attached',
       }[state];
-      if (name === 'broker' && state === 'up') detail += ` · notifications: ${live.depth.get('notification-events') || 0} queued`;
+      const notifications = live.depth.get('notification-events');
+      if (name === 'broker' && state === 'up' && notifications) detail += ` · notifications: ${notifications.visible} queued`;
       element.querySelector('.detail').textContent = detail;
     }
     nodeElements.client.querySelector('.detail').textContent = `${live.totals.started} sagas started`;
@@ -813,6 +835,7 @@
       compensated: live.totals.compensated, 'needs attention': live.totals.attention,
       'dead-lettered': live.totals.deadLettered };
     $('counters').innerHTML = Object.entries(counters).map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('');
+    showQueues([...live.depth].map(([name, depth]) => [name, `${depth.visible} · ${depth.inFlight}`]));
     $('event-count').textContent = String([...live.services.values()].reduce((n, s) => n + s.events, 0));
     $('digest').textContent = 'live';
   }
