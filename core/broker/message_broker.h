@@ -1,6 +1,6 @@
 // message_broker.h: MessageBroker, the interface services and the broker server use,
-// and that every backend implements: the in-memory one (InMemoryBroker) and, later,
-// RabbitMQ. tests/core/broker/conformance runs the same cases against each.
+// and that every backend implements: the in-memory one (InMemoryBroker) and RabbitMQ
+// (native/amqp's AmqpBroker). tests/core/broker/conformance runs the same cases against each.
 //
 //   broker.create_queue("notification-events", {});
 //   broker.declare_exchange("orders", ExchangeType::kTopic);
@@ -69,6 +69,13 @@ struct AmqpQueueDeclaration {
 namespace amqp_error {
 inline constexpr std::string_view kNoRoute = "NO_ROUTE";
 }  // namespace amqp_error
+
+// kUnsupported: a backend that cannot honour an operation or option faithfully says so
+// with this reason (and what it cannot do) rather than diverge; e.g. FIFO groups on
+// RabbitMQ. The conformance suite marks such cases as skipped, by name.
+namespace broker_error {
+inline constexpr std::string_view kUnsupported = "UnsupportedOnThisBackend";
+}  // namespace broker_error
 
 namespace kafka_error {
 inline constexpr std::string_view kTopicAlreadyExists = "TOPIC_ALREADY_EXISTS";
