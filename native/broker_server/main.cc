@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/broker/in_memory_broker.h"
+#include "native/amqp/amqp_broker.h"
 #include "native/broker_server/broker_api.h"
 #include "native/broker_server/sqlite_broker_journal.h"
 #include "native/broker_server/sqs_api.h"
@@ -31,6 +32,10 @@ ABSL_FLAG(std::string, data_dir, "",
           "Keep SQS queues, their messages and FIFO deduplication windows in this directory (created if "
           "missing), committed before each reply and restored at start. Empty: in memory only.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+ABSL_FLAG(std::string, broker, "memory",
+          "Where queues and messages live: memory (in this process; durable with --data_dir), or RabbitMQ at "
+          "amqp://user:password@127.0.0.1:5672 (what RabbitMQ cannot do faithfully, such as FIFO queues, is "
+          "refused with UnsupportedOnThisBackend).");
 
 namespace {
 
@@ -59,7 +64,34 @@ int main(int argc, char** argv) {
   if (!playground_origin.ok()) return fail(playground_origin.status().message());
   // Queue and routing events, for GET /events (the playground's live mode).
   sluice::native::EventHub events;
-  sluice::broker::InMemoryBroker broker(scheduler, sluice::time::Prng(std::random_device{}()), &events);
+  const std::string backend = absl::GetFlag(FLAGS_broker);
+  std::unique_ptr<sluice::broker::InMemoryBroker> memory;
+  std::unique_ptr<sluice::native::AmqpBroker> rabbitmq;
+  if (backend == "memory") {
+    memory = std::make_unique<sluice::broker::InMemoryBroker>(scheduler, sluice::time::Prng(std::random_device{}()),
+                                                              &events);
+  } else if (backend.starts_with("amqp://")) {
+    if (!absl::GetFlag(FLAGS_data_dir).empty()) {
+      return fail("--data_dir keeps the in-memory broker's messages; with --broker=amqp://... RabbitMQ keeps them");
+    }
+    auto connected = sluice::native::AmqpBroker::connect(scheduler, {.url = backend});
+    if (!connected.ok()) return fail("--broker=" + backend + ": " + connected.status().message());
+    rabbitmq = *std::move(connected);
+  } else {
+    return fail("--broker must be memory or an amqp:// URL, got \"" + backend + "\"");
+  }
+  sluice::broker::MessageBroker& broker = memory ? static_cast<sluice::broker::MessageBroker&>(*memory)
+                                                 : static_cast<sluice::broker::MessageBroker&>(*rabbitmq);
+  // RabbitMQ pushes consumers' deliveries: read them as they come.
+  asio::steady_timer pump_timer(io);
+  std::function<void()> pump = [&] {
+    rabbitmq->pump(std::chrono::milliseconds(0));
+    pump_timer.expires_after(std::chrono::milliseconds(5));
+    pump_timer.async_wait([&](const asio::error_code& e) {
+      if (!e) pump();
+    });
+  };
+  if (rabbitmq) pump();
   std::unique_ptr<sluice::native::SqliteBrokerJournal> journal;
   if (const std::string data_dir = absl::GetFlag(FLAGS_data_dir); !data_dir.empty()) {
     std::error_code error;
@@ -68,7 +100,7 @@ int main(int argc, char** argv) {
     auto opened = sluice::native::SqliteBrokerJournal::open(data_dir + "/broker.db", scheduler);
     if (!opened.ok()) return fail("--data_dir " + data_dir + ": " + opened.status().message());
     journal = *std::move(opened);
-    auto restored = journal->restore(broker);
+    auto restored = journal->restore(*memory);
     if (!restored.ok()) return fail("restoring from " + data_dir + ": " + restored.status().message());
     log.log(spdlog::level::info, "restored", nullptr, std::nullopt,
             {{"data_dir", data_dir},
@@ -126,10 +158,14 @@ int main(int argc, char** argv) {
     log.log(spdlog::level::info, "stopping", nullptr, std::nullopt, {{"signal", signal}});
     // Queues keep timers (visibility, retention) for as long as they hold messages: once
     // the requests in flight are answered, the loop stops rather than waits for them.
+    pump_timer.cancel();
     (*http)->shutdown([&io] { io.stop(); });
   });
   log.log(spdlog::level::info, "listening", nullptr, std::nullopt,
-          {{"address", absl::GetFlag(FLAGS_bind)}, {"port", (*http)->port()}, {"protocol", "AWS JSON 1.0 (SQS)"}});
+          {{"address", absl::GetFlag(FLAGS_bind)},
+           {"port", (*http)->port()},
+           {"protocol", "AWS JSON 1.0 (SQS)"},
+           {"backend", memory ? "memory" : "rabbitmq"}});
   io.run();
   if (journal && exit_code == 0) {
     if (sluice::Status s = journal->commit(); !s.ok()) return fail("the last commit failed: " + s.message());

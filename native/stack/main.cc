@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, data_dir, "",
 ABSL_FLAG(std::string, saga, "orchestration",
           "How the order saga runs: orchestration (by the order service) or choreography (over broker events).");
 ABSL_FLAG(int, breaker_reset_ms, 15000, "How long the order service's open breakers wait before a probe.");
+ABSL_FLAG(std::string, broker, "memory",
+          "Where the broker keeps queues and messages: memory (in the broker process), or RabbitMQ at "
+          "amqp://user:password@127.0.0.1:5672. The services reach either through the broker's SQS endpoint.");
 ABSL_FLAG(bool, no_tui, false, "Print the services' log lines, prefixed, instead of the status table.");
 ABSL_FLAG(std::string, log_level, "info", "The services' log level: trace, debug, info, warn, error, critical, off.");
 
@@ -103,6 +106,10 @@ int main(int argc, char** argv) {
     return fail("--saga must be orchestration or choreography, got \"" + saga + "\"");
   }
   options.choreography = saga == "choreography";
+  options.broker_backend = absl::GetFlag(FLAGS_broker);
+  if (options.broker_backend != "memory" && !options.broker_backend.starts_with("amqp://")) {
+    return fail("--broker must be memory or an amqp:// URL, got \"" + options.broker_backend + "\"");
+  }
   options.breaker_reset_ms = absl::GetFlag(FLAGS_breaker_reset_ms);
   if (options.breaker_reset_ms < 1) return fail("--breaker_reset_ms must be positive");
 

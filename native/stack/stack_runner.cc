@@ -75,7 +75,11 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
     services_.push_back(std::move(service));
   };
   const auto port_of = [this](std::size_t index) { return std::to_string(services_[index]->port); };
-  add("broker", "native/broker_server/broker", p.broker, "--broker_port", [=] {
+  add("broker", "native/broker_server/broker", p.broker, "--broker_port", [=, this] {
+    // On RabbitMQ, RabbitMQ keeps the messages: the broker process has no data of its own.
+    if (options_.broker_backend != "memory") {
+      return std::vector<std::string>{"--port=" + port_of(0), "--broker=" + options_.broker_backend};
+    }
     return std::vector<std::string>{"--port=" + port_of(0), data("broker")};
   });
   // Choreographed, payment and inventory react to the broker's events themselves.

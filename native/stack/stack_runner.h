@@ -37,9 +37,10 @@ struct StackOptions {
   std::string binaries;  // the directory the service binaries are found under (runfiles)
   std::string data_dir;  // each service's data, and logs/ when drawing the table
   StackPorts ports;
-  bool table = true;             // draw the status table; false: prefixed log lines
-  bool choreography = false;     // the order saga choreographed over events instead of orchestrated
-  int breaker_reset_ms = 15000;  // the order service's breakers
+  bool table = true;                      // draw the status table; false: prefixed log lines
+  bool choreography = false;              // the order saga choreographed over events instead of orchestrated
+  std::string broker_backend = "memory";  // the broker's --broker: memory or an amqp:// URL
+  int breaker_reset_ms = 15000;           // the order service's breakers
   std::string log_level = "info";
   std::string playground_origin = std::string(kPlaygroundOrigin);  // passed to each as --playground_origin
 };

@@ -8,6 +8,13 @@ log="${TEST_TMPDIR:-$(mktemp -d)}/broker.log"
 help="$("$broker" --help)" || fail "--help exited $?"
 grep -q -- '--port' <<<"$help" || fail "--help does not mention --port"
 grep -q '9324' <<<"$help" || fail "--help does not give the usual port"
+grep -q -- '--broker' <<<"$help" || fail "--help does not mention --broker"
+# A backend it cannot use is named, with what it takes instead.
+if "$broker" --port=0 --broker=kafka://127.0.0.1 2>"$log.err"; then fail "--broker=kafka:// was accepted"; fi
+grep -q 'must be memory or an amqp:// URL' "$log.err" || fail "no clear message for a bad --broker: $(cat "$log.err")"
+# RabbitMQ not there: said so, with the address.
+if "$broker" --port=0 --broker=amqp://guest:guest@127.0.0.1:1 2>"$log.err"; then fail "an unreachable RabbitMQ was accepted"; fi
+grep -q 'cannot connect to RabbitMQ at 127.0.0.1:1' "$log.err" || fail "no clear message: $(cat "$log.err")"
 
 start_binary "$log" "$broker" --port=0
 port="$BINARY_PORT"

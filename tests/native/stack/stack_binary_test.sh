@@ -9,11 +9,13 @@ work="${TEST_TMPDIR:-$(mktemp -d)}"
 log="$work/stack.log"
 
 help="$("$stack" --help)" || fail "--help exited $?"
-for flag in --order_port --broker_port --no_tui --data_dir --playground_origin; do
+for flag in --order_port --broker_port --no_tui --data_dir --playground_origin --broker; do
   grep -q -- "$flag" <<<"$help" || fail "--help does not mention $flag"
 done
 if "$stack" --order_port=70000 2>"$log.err"; then fail "--order_port=70000 was accepted"; fi
 grep -q 'from 0 (any free port) to 65535' "$log.err" || fail "no clear message for a bad port: $(cat "$log.err")"
+if "$stack" --broker=rabbit 2>"$log.err"; then fail "--broker=rabbit was accepted"; fi
+grep -q 'must be memory or an amqp:// URL' "$log.err" || fail "no clear message for a bad --broker: $(cat "$log.err")"
 if "$stack" --playground_origin=127.0.0.1:8080 2>"$log.err"; then fail "an origin without a scheme was accepted"; fi
 grep -q -- '--playground_origin: "127.0.0.1:8080" is not an origin' "$log.err" ||
   fail "no clear message for a bad origin: $(cat "$log.err")"

@@ -1,0 +1,52 @@
+#!/bin/bash
+# The example system unchanged on RabbitMQ: //native:stack --broker=amqp://... (run by
+# tests/testing/with_rabbitmq.sh, which gives SLUICE_AMQP_URL). Orders are confirmed
+# and compensated and their customers notified, every event passing through RabbitMQ;
+# what RabbitMQ cannot do (a FIFO queue) is refused through the SQS endpoint with
+# UnsupportedOnThisBackend.
+set -euo pipefail
+source tests/native/testing/binary_test_lib.sh
+stack_bin="$1"
+work="${TEST_TMPDIR:-$(mktemp -d)}"
+data="$work/data"
+log="$work/stack.log"
+[ -n "${SLUICE_AMQP_URL:-}" ] || fail "SLUICE_AMQP_URL is not set: run under tests/testing/with_rabbitmq.sh"
+
+start_stack "$log" "$stack_bin" --data_dir="$data" --broker="$SLUICE_AMQP_URL"
+stack_pid=$STACK_PID
+trap 'kill $stack_pid 2>/dev/null || true' EXIT
+grep -q '^\[broker\] .*"backend":"rabbitmq"' "$log" || fail "the broker is not on RabbitMQ: $(grep '^\[broker\]' "$log")"
+broker="$(stack_port broker)" order="$(stack_port order)"
+notifications="$data/notification/notifications.jsonl"
+
+place() { http_request "$order" POST /api/orders "$1" 'Content-Type: application/json'; }
+order_id() { grep -o '"orderId":"[^"]*"' | cut -d'"' -f4; }
+wait_for() {  # wait_for DESCRIPTION COMMAND...: until the command succeeds (20 s at most)
+  local what="$1"
+  shift
+  for _ in $(seq 400); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  fail "$what"
+}
+final() { http_request "$order" GET "/api/orders/$1" | grep -qE '"status":"(CONFIRMED|CANCELLED)"'; }
+
+confirmed="$(place '{"userId": "usr_456", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 20}' | order_id)"
+[ -n "$confirmed" ] || fail "no order id"
+wait_for "order $confirmed never finished" final "$confirmed"
+http_request "$order" GET "/api/orders/$confirmed" | grep -q '"status":"CONFIRMED"' || fail "not confirmed"
+wait_for "no order_confirmed notification (through RabbitMQ) for $confirmed" \
+  grep -q "\"idempotencyKey\":\"order-confirmed-$confirmed\"" "$notifications"
+
+declined="$(place '{"userId": "u", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 5, "card": "4000000000000000"}' | order_id)"
+wait_for "order $declined never finished" final "$declined"
+http_request "$order" GET "/api/orders/$declined" | grep -q '"state":"COMPENSATED"' || fail "not compensated"
+wait_for "no order_cancelled notification for $declined" \
+  grep -q "\"idempotencyKey\":\"order-cancelled-$declined\"" "$notifications"
+
+response="$(http_request "$broker" POST / '{"QueueName": "ordered.fifo", "Attributes": {"FifoQueue": "true"}}' \
+  'Content-Type: application/x-amz-json-1.0' 'X-Amz-Target: AmazonSQS.CreateQueue')"
+grep -q 'UnsupportedOnThisBackend' <<<"$response" || fail "a FIFO queue on RabbitMQ was not refused: $response"
+grep -q '^HTTP/1.1 400' <<<"$response" || fail "not a 400: $response"
+echo "PASS"
