@@ -18,15 +18,7 @@ fail() {
 }
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || fail "rabbitmq-server is not installed (tools/bazel installs it)"
 
-# free_port: a port nothing on 127.0.0.1 answers on.
-free_port() {
-  local port
-  for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  fail "no free port found"
-}
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/free_port.sh"
 amqp_port="$(free_port)" dist_port="$(free_port)" epmd_port="$(free_port)"
 
 mkdir -p "$work/home" "$work/mnesia" "$work/log"

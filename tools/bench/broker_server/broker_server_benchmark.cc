@@ -26,6 +26,7 @@
 #include "native/runtime/group_commit.h"
 #include "native/runtime/http_server.h"
 #include "tools/bench/bench_db_dir.h"
+#include "tools/bench/sqs_bench_client.h"
 
 namespace {
 
@@ -92,53 +93,18 @@ class Server {
   std::thread thread_;
 };
 
-// Client: one keep-alive connection making SQS calls.
-class Client {
+// Client: SqsBenchClient, with the per-call percentiles as counters.
+class Client : public sluice::bench::SqsBenchClient {
  public:
-  explicit Client(std::uint16_t port) : socket_(io_) {
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
-    socket_.set_option(asio::ip::tcp::no_delay(true));
-  }
-
-  json call(std::string_view operation, const json& body) { return json::parse(call_raw(operation, body.dump())); }
-
-  // call_raw: the response body as text; the client spends as little CPU as it can,
-  // since it shares the machine with the server.
-  std::string call_raw(std::string_view operation, const std::string& payload) {
-    const std::string request =
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\n"
-        "X-Amz-Target: AmazonSQS." +
-        std::string(operation) + "\r\nContent-Length: " + std::to_string(payload.size()) + "\r\n\r\n" + payload;
-    const auto started = std::chrono::steady_clock::now();
-    asio::write(socket_, asio::buffer(request));
-    buffer_.clear();
-    std::size_t end = std::string::npos;
-    std::size_t head_end = std::string::npos;
-    while (end == std::string::npos || buffer_.size() < end) {
-      char chunk[16384];
-      buffer_.append(chunk, socket_.read_some(asio::buffer(chunk)));
-      head_end = buffer_.find("\r\n\r\n");
-      if (head_end == std::string::npos) continue;
-      const std::size_t at = buffer_.find("Content-Length: ");
-      end = head_end + 4 + std::stoul(buffer_.substr(at + 16));
-    }
-    latencies_.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());
-    return buffer_.substr(head_end + 4, end - head_end - 4);
-  }
+  using SqsBenchClient::SqsBenchClient;
 
   void report(benchmark::State& state) {
-    std::sort(latencies_.begin(), latencies_.end());
-    if (latencies_.empty()) return;
-    state.counters["p50_us"] = benchmark::Counter(latencies_[latencies_.size() / 2], benchmark::Counter::kAvgThreads);
-    state.counters["p99_us"] =
-        benchmark::Counter(latencies_[latencies_.size() * 99 / 100], benchmark::Counter::kAvgThreads);
+    std::vector<double>& all = latencies();
+    std::sort(all.begin(), all.end());
+    if (all.empty()) return;
+    state.counters["p50_us"] = benchmark::Counter(all[all.size() / 2], benchmark::Counter::kAvgThreads);
+    state.counters["p99_us"] = benchmark::Counter(all[all.size() * 99 / 100], benchmark::Counter::kAvgThreads);
   }
-
- private:
-  asio::io_context io_;
-  asio::ip::tcp::socket socket_;
-  std::string buffer_;
-  std::vector<double> latencies_;
 };
 
 std::atomic<int> next_queue{0};
@@ -158,16 +124,11 @@ void send_receive_delete_batches(benchmark::State& state, Server& server) {
   for (auto _ : state) {
     client.call_raw("SendMessageBatch", send);
     const std::string received = client.call_raw("ReceiveMessage", receive);
-    // Receipt handles are plain tokens: scan for them rather than parse the JSON.
     std::string deletes = delete_prefix;
     int count = 0;
-    constexpr std::string_view kKey = R"("ReceiptHandle":")";
-    for (std::size_t at = received.find(kKey); at != std::string::npos; at = received.find(kKey, at + 1)) {
-      const std::size_t start = at + kKey.size();
-      const std::size_t stop = received.find('"', start);
+    for (const std::string& handle : Client::values_of(received, "ReceiptHandle")) {
       if (count > 0) deletes += ',';
-      deletes += R"({"Id":"d)" + std::to_string(count++) + R"(","ReceiptHandle":")" +
-                 received.substr(start, stop - start) + R"("})";
+      deletes += R"({"Id":"d)" + std::to_string(count++) + R"(","ReceiptHandle":")" + handle + R"("})";
     }
     deletes += "]}";
     if (count > 0) client.call_raw("DeleteMessageBatch", deletes);
