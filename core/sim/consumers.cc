@@ -27,7 +27,7 @@ void FifoConsumer::poll() {
   const std::uint64_t poll = ++poll_;
   const std::uint64_t generation = generation_;
   ++stats_.polls;
-  context_.time.schedule_after(kLongPoll + kPollGrace, [this, poll, generation] {
+  context_.clock(node_).schedule_after(kLongPoll + kPollGrace, [this, poll, generation] {
     if (generation == generation_ && poll == poll_ && answered_poll_ != poll) this->poll();
   });
   const time::Duration visibility = context_.scenario.notifications.visibility_timeout;
@@ -151,7 +151,7 @@ void AnalyticsConsumer::join() {
 
 void AnalyticsConsumer::fetch(std::uint64_t generation) {
   if (generation != generation_ || !context_.service(Node::kAnalytics).up()) return;
-  context_.time.schedule_after(kPollInterval, [this, generation] { fetch(generation); });
+  context_.clock(Node::kAnalytics).schedule_after(kPollInterval, [this, generation] { fetch(generation); });
   ++stats_.fetches;
   const std::uint32_t partition = next_partition_++ % kOrderEventsPartitions;
   const std::int64_t position = positions_[partition];

@@ -20,10 +20,12 @@ InventoryClient::InventoryClient(SimContext& context, time::Prng prng)
     : context_(context), timeout_(context.scenario.inventory_client.timeout.value_or(std::chrono::seconds(1))) {
   const resilience::ResilienceConfig& config = context.scenario.inventory_client;
   if (config.circuit_breaker) {
-    breaker_ = std::make_unique<resilience::CircuitBreaker>("inventory", *config.circuit_breaker, context.time,
-                                                            &context.trace);
+    breaker_ = std::make_unique<resilience::CircuitBreaker>("inventory", *config.circuit_breaker,
+                                                            context.clock(Node::kOrder), &context.trace);
   }
-  if (config.retry_budget) budget_ = std::make_unique<resilience::RetryBudget>(context.time, *config.retry_budget);
+  if (config.retry_budget) {
+    budget_ = std::make_unique<resilience::RetryBudget>(context.clock(Node::kOrder), *config.retry_budget);
+  }
   if (config.retry) retry_ = std::make_unique<resilience::Retry>(*config.retry, prng.fork(), budget_.get());
 }
 
@@ -61,7 +63,7 @@ void InventoryClient::attempt(const std::shared_ptr<Call>& call) {
   ++stats_.attempts;
   const std::uint32_t attempt = call->attempt;
   std::weak_ptr<bool> alive = alive_;
-  call->timer = context_.time.schedule_after(timeout_, [this, alive, call, attempt] {
+  call->timer = context_.clock(Node::kOrder).schedule_after(timeout_, [this, alive, call, attempt] {
     if (alive.expired()) return;
     settle(call, attempt, std::nullopt);
   });
@@ -84,7 +86,7 @@ void InventoryClient::settle(const std::shared_ptr<Call>& call, std::uint32_t at
   if (attempt != call->attempt || call->settled) return;
   call->settled = true;
   if (reply) {
-    context_.time.cancel(call->timer);
+    context_.clock(Node::kOrder).cancel(call->timer);
   } else {
     ++stats_.timeouts;
   }
@@ -99,7 +101,7 @@ void InventoryClient::settle(const std::shared_ptr<Call>& call, std::uint32_t at
     if (decision.retry) {
       ++stats_.retries;
       std::weak_ptr<bool> alive = alive_;
-      context_.time.schedule_after(decision.delay, [this, alive, call] {
+      context_.clock(Node::kOrder).schedule_after(decision.delay, [this, alive, call] {
         if (alive.expired()) return;
         this->attempt(call);
       });

@@ -76,7 +76,8 @@ class OrderService::SagaEvents final : public observe::EventSink {
 OrderService::OrderService(SimContext& context, time::Prng prng)
     : context_(context), prng_(std::move(prng)), outbox_(context, Node::kOrder, true) {
   if (context_.scenario.saga.mode == SagaMode::kChoreography) {
-    tracker_ = std::make_unique<saga::SagaTracker>(saga::article_order_flow(), context_.time, &context_.trace);
+    tracker_ =
+        std::make_unique<saga::SagaTracker>(saga::article_order_flow(), context_.clock(Node::kOrder), &context_.trace);
     events_ = std::make_unique<FifoConsumer>(
         context_, Node::kOrder, std::string(kOrderEventsQueue),
         [this](const broker::BrokerMessage& message) { return on_choreography_event(message); });
@@ -94,7 +95,7 @@ void OrderService::build_process() {
   if (!tracker_) {  // orchestrated: the runner and its log; choreographed sagas need neither
     saga_events_ = std::make_unique<SagaEvents>(*this);
     runner_ = std::make_unique<saga::SagaRunner>(
-        context_.time, log_, prng_.fork(), [this](const SagaCommand& command) { on_command(command); },
+        context_.clock(Node::kOrder), log_, prng_.fork(), [this](const SagaCommand& command) { on_command(command); },
         saga_events_.get());
     const Status registered = runner_->register_definition(create_order_saga(context_.scenario.saga));
     (void)registered;  // a fixed, valid definition

@@ -30,8 +30,8 @@ void OutboxRelay::send(Entry& entry) {
   const std::uint64_t sequence = entry.sequence;
   const std::uint64_t generation = generation_;
   const std::uint32_t send = entry.sends;
-  context_.time.schedule_after(kResendAfter,
-                               [this, sequence, generation, send] { on_resend_timer(sequence, generation, send); });
+  context_.clock(node_).schedule_after(
+      kResendAfter, [this, sequence, generation, send] { on_resend_timer(sequence, generation, send); });
   const std::string type = entry.event.type;
   const std::string group = entry.event.correlation_id;
   const std::string key = entry.event.key();

@@ -11,7 +11,7 @@ namespace {
 using config::JsonFields;
 using nlohmann::json;
 
-constexpr std::array<std::pair<std::string_view, FaultAction>, 11> kFaultActions = {{
+constexpr std::array<std::pair<std::string_view, FaultAction>, 12> kFaultActions = {{
     {"crash", FaultAction::kCrash},
     {"restart", FaultAction::kRestart},
     {"add_latency", FaultAction::kAddLatency},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<std::string_view, FaultAction>, 11> kFaultActions
     {"link_duplicate", FaultAction::kLinkDuplicate},
     {"consumer_bug", FaultAction::kConsumerBug},
     {"replay", FaultAction::kReplay},
+    {"clock_jump", FaultAction::kClockJump},
 }};
 
 Status not_an_object(const std::string& where, const json& value) {
@@ -170,6 +171,10 @@ Result<Fault> fault_from_json(const json& object, std::string where) {
   const bool has_probability = object.contains("probability");
   if (has_probability) probability(f, "probability", fault.value);
   f.duration("from", fault.from);
+  const bool has_by = object.contains("by");
+  f.duration("by", fault.jump);
+  bool back = false;
+  f.boolean("back", back);
   time::Duration lasts{0};
   if (object.contains("for")) {
     f.duration("for", lasts);
@@ -215,6 +220,13 @@ Result<Fault> fault_from_json(const json& object, std::string where) {
     case FaultAction::kConsumerBug:
     case FaultAction::kReplay:
       if (fault.target != Node::kAnalytics) return missing("consumer_bug and replay apply to \"analytics\"");
+      break;
+    case FaultAction::kClockJump:
+      if (!has_by || fault.jump.count() <= 0 || fault.jump > std::chrono::hours(24)) {
+        return missing("clock_jump needs \"by\" (a duration above 0, up to 24h; \"back\": true jumps back)");
+      }
+      if (fault.target == Node::kClient) return missing("the client has no clock of its own here");
+      if (back) fault.jump = -fault.jump;
       break;
   }
   return fault;

@@ -25,6 +25,8 @@
 //   link_loss, link_duplicate    target, peer, probability (from target to peer)
 //   consumer_bug                 target: analytics       (it miscounts until undone)
 //   replay                       target: analytics, from (re-reads the log from then)
+//   clock_jump                   target, by, back?       (its clock steps by that, forward
+//                                                         or with "back": true backward)
 // "for" undoes a fault after that long (crash -> restart, partition -> heal, and
 // the others back to normal).
 #ifndef SLUICE_CORE_SIM_SCENARIO_H_
@@ -60,6 +62,7 @@ enum class FaultAction : std::uint8_t {
   kLinkDuplicate,
   kConsumerBug,
   kReplay,
+  kClockJump,
 };
 
 std::string_view fault_action_name(FaultAction action);
@@ -73,6 +76,7 @@ struct Fault {
   time::Duration latency{0};            // add_latency
   double value = 0;                     // error_rate: rate; slow_down: factor; link_*: probability
   time::Duration from{0};               // replay
+  time::Duration jump{0};               // clock_jump: "by", later (earlier with "back": true)
   std::optional<time::Duration> lasts;  // "for"
 };
 

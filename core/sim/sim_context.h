@@ -24,6 +24,7 @@
 #include "core/broker/message_broker.h"
 #include "core/sim/network.h"
 #include "core/sim/node.h"
+#include "core/sim/node_clock.h"
 #include "core/sim/participants.h"
 #include "core/sim/scenario.h"
 #include "core/sim/sim_service.h"
@@ -42,7 +43,8 @@ struct Reply {
 
 struct SimContext {
   const Scenario& scenario;
-  time::VirtualTime& time;
+  time::VirtualTime& time;  // the world's: the network, and when things happen
+  std::array<std::unique_ptr<NodeClock>, kNodeCount>& clocks;
   Trace& trace;
   Network& network;
   std::array<std::unique_ptr<SimService>, kNodeCount>& services;
@@ -51,6 +53,9 @@ struct SimContext {
   PaymentLedger& payment;
 
   SimService& service(Node node) { return *services[static_cast<std::size_t>(node)]; }
+  // clock: what a process's own components read time from and set timers on (a
+  // clock_jump fault moves it).
+  time::Scheduler& clock(Node node) { return *clocks[static_cast<std::size_t>(node)]; }
 
   // note: reports an event of the simulated world (not of a core component).
   void note(std::string_view what, Node where, std::initializer_list<observe::Attribute> attributes = {}) {

@@ -40,6 +40,7 @@ World::World(const Scenario& scenario, std::uint64_t seed)
       inventory_(scenario.traffic.products, scenario.traffic.initial_stock),
       context_{.scenario = scenario_,
                .time = time_,
+               .clocks = clocks_,
                .trace = trace_,
                .network = network_,
                .services = services_,
@@ -49,6 +50,7 @@ World::World(const Scenario& scenario, std::uint64_t seed)
   network_.set_all_links(scenario_.network);
   for (const LinkOverride& link : scenario_.links) network_.link(link.from, link.to) = link.config;
   for (std::size_t i = 0; i < kNodeCount; ++i) {
+    clocks_[i] = std::make_unique<NodeClock>(time_);
     services_[i] = std::make_unique<SimService>(static_cast<Node>(i), scenario_.services[i], time_, prng_.fork(),
                                                 network_, trace_);
   }
@@ -119,9 +121,10 @@ void World::send_order() {
 }
 
 void World::inject(const Fault& fault) {
-  std::array<observe::Attribute, 3> attributes = {{{"action", fault_action_name(fault.action)},
+  std::array<observe::Attribute, 4> attributes = {{{"action", fault_action_name(fault.action)},
                                                    {"target", node_name(fault.target)},
-                                                   {"peer", fault.peer ? node_name(*fault.peer) : ""}}};
+                                                   {"peer", fault.peer ? node_name(*fault.peer) : ""},
+                                                   {"jump_ns", static_cast<std::int64_t>(fault.jump.count())}}};
   trace_.on_event(
       {.what = "fault.injected", .where = node_name(fault.target), .when = time_.now(), .attributes = attributes});
   apply(fault);
@@ -185,6 +188,9 @@ void World::apply(const Fault& fault) {
     case FaultAction::kReplay:
       analytics_->replay(time::Instant(fault.from));
       return;
+    case FaultAction::kClockJump:
+      clocks_[static_cast<std::size_t>(fault.target)]->jump(fault.jump);
+      return;
   }
 }
 
@@ -218,6 +224,9 @@ void World::undo(const Fault& fault) {
       trace_.on_event({.what = "fault.undone", .where = node_name(fault.target), .when = time_.now()});
       analytics_->set_bug(false);
       return;
+    case FaultAction::kClockJump:
+      reverse.jump = -fault.jump;  // the clock is set right again
+      break;
     case FaultAction::kRestart:
     case FaultAction::kHeal:
     case FaultAction::kReplay:

@@ -108,6 +108,7 @@ class World {
   Scenario scenario_;
   std::uint64_t seed_;
   time::VirtualTime time_;
+  std::array<std::unique_ptr<NodeClock>, kNodeCount> clocks_;  // each process's own, on time_
   time::Prng prng_;
   time::Prng traffic_prng_;
   Trace trace_;

@@ -28,6 +28,8 @@ TEST(DstTest, EveryInvariantHoldsForEverySeed) {
     any.retry_refused |= run.paths.retry_refused;
     any.message_lost |= run.paths.message_lost;
     any.message_duplicated |= run.paths.message_duplicated;
+    any.clock_jumped_forward |= run.paths.clock_jumped_forward;
+    any.clock_jumped_back |= run.paths.clock_jumped_back;
     seeds_with += run.paths.order_recovered ? 1 : 0;
   }
   // Sometimes: each interesting path is taken by some seed, so the faults are real.
@@ -40,6 +42,8 @@ TEST(DstTest, EveryInvariantHoldsForEverySeed) {
   EXPECT_TRUE(any.retry_refused);
   EXPECT_TRUE(any.message_lost);
   EXPECT_TRUE(any.message_duplicated);
+  EXPECT_TRUE(any.clock_jumped_forward);
+  EXPECT_TRUE(any.clock_jumped_back);
   EXPECT_LT(seeds_with, kSeeds) << "not every seed crashes the order service";
 }
 

@@ -200,6 +200,11 @@ PathsHit paths_hit(World& world) {
   hit.retry_refused = trace.count_of("retry.refused") > 0;
   hit.message_lost = world.network().stats().lost > 0;
   hit.message_duplicated = world.network().stats().duplicated > 0;
+  for (const Fault& fault : world.scenario().faults) {
+    if (fault.action != FaultAction::kClockJump) continue;
+    hit.clock_jumped_forward |= fault.jump.count() > 0;
+    hit.clock_jumped_back |= fault.jump.count() < 0;
+  }
   return hit;
 }
 

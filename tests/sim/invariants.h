@@ -43,6 +43,8 @@ struct PathsHit {
   bool retry_refused = false;
   bool message_lost = false;
   bool message_duplicated = false;
+  bool clock_jumped_forward = false;
+  bool clock_jumped_back = false;
 };
 
 PathsHit paths_hit(World& world);

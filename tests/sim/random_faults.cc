@@ -34,7 +34,7 @@ Fault random_fault(time::Prng& prng) {
   Fault fault;
   fault.at = between(prng, std::chrono::seconds(1), kDstTraffic - std::chrono::seconds(2));
   fault.lasts = between(prng, std::chrono::seconds(1), std::chrono::seconds(8));
-  switch (prng.uniform_below(7)) {
+  switch (prng.uniform_below(8)) {
     case 0:
       fault.action = FaultAction::kCrash;
       fault.target = pick(prng, kCrashable);
@@ -71,6 +71,15 @@ Fault random_fault(time::Prng& prng) {
       fault.value = 0.05 + 0.25 * prng.uniform_unit();
       break;
     }
+    case 7:
+      // A process's clock steps (NTP, a VM restored): forward or back by up to 20 s,
+      // set right again after a while or not at all.
+      fault.action = FaultAction::kClockJump;
+      fault.target = prng.chance(0.5) ? Node::kOrder : pick(prng, kCrashable);  // the orchestrator's clock matters most
+      fault.jump = between(prng, milliseconds(500), std::chrono::seconds(20));
+      if (prng.chance(0.5)) fault.jump = -fault.jump;
+      if (prng.chance(0.5)) fault.lasts.reset();
+      break;
   }
   return fault;
 }

@@ -95,9 +95,11 @@ const detail = (page, name) => page.getByRole('group', { name, exact: true }).lo
 
 test('a page from another origin is refused by the services', async () => {
   const page = await open(otherBase);
-  await page.waitForFunction(() => /refused/.test(document.querySelector('[aria-label="order"] .detail').textContent),
-    null, { timeout: 10000 });
-  assert.match(await detail(page, 'broker').textContent(), /refused: no \/events for this origin/);
+  for (const name of ['order', 'broker']) {
+    await page.waitForFunction((n) => /refused/.test(document.querySelector(`[aria-label="${n}"] .detail`).textContent),
+      name, { timeout: 10000 });
+    assert.match(await detail(page, name).textContent(), /refused: no \/events for this origin/);
+  }
   assert.equal(await page.getByRole('status', { name: /Breaker from order/ }).count(), 0, 'it read a breaker');
   await page.close();
 });

@@ -57,6 +57,15 @@ TEST(ScenarioTest, ReadsEverySection) {
   EXPECT_DOUBLE_EQ(s->faults[1].value, 0.5);
 }
 
+TEST(ScenarioTest, AClockJumpGoesForwardOrBack) {
+  Result<Scenario> s = scenario_from_text(
+      R"({"name": "x", "faults": [{"at": "1s", "action": "clock_jump", "target": "order", "by": "30s"},
+                                  {"at": "2s", "action": "clock_jump", "target": "order", "by": "5s", "back": true}]})");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->faults[0].jump, std::chrono::seconds(30));
+  EXPECT_EQ(s->faults[1].jump, std::chrono::seconds(-5));
+}
+
 TEST(ScenarioTest, BadInputIsAnErrorNamingWhatIsWrong) {
   const std::pair<const char*, const char*> cases[] = {
       {"{", "malformed JSON"},
@@ -84,6 +93,9 @@ TEST(ScenarioTest, BadInputIsAnErrorNamingWhatIsWrong) {
        "\"factor\" (1 to 1000)"},
       {R"({"name": "x", "faults": [{"action": "replay", "target": "order"}]})", "apply to \"analytics\""},
       {R"({"name": "x", "faults": [{"action": "crash", "target": "order", "for": "0s"}]})", "\"for\" must be positive"},
+      {R"({"name": "x", "faults": [{"action": "clock_jump", "target": "order"}]})", "clock_jump needs \"by\""},
+      {R"({"name": "x", "faults": [{"action": "clock_jump", "target": "order", "by": "48h"}]})", "up to 24h"},
+      {R"({"name": "x", "faults": [{"action": "clock_jump", "target": "order", "by": "1s", "back": "yes"}]})", "back"},
   };
   for (const auto& [text, expected] : cases) {
     Result<Scenario> s = scenario_from_text(text);
