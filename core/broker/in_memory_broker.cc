@@ -299,15 +299,7 @@ Status InMemoryBroker::declare_amqp_queue(std::string_view name, const AmqpQueue
                   amqp_error::kPreconditionFailed);
   }
   if (const auto existing = amqp_queues_.find(name); existing != amqp_queues_.end()) {
-    const AmqpQueueDeclaration& had = existing->second.declaration;
-    const bool same = had.dead_letter_exchange == declaration.dead_letter_exchange &&
-                      had.dead_letter_routing_key == declaration.dead_letter_routing_key &&
-                      had.config.max_priority == declaration.config.max_priority &&
-                      had.config.max_length == declaration.config.max_length &&
-                      had.config.max_length_bytes == declaration.config.max_length_bytes &&
-                      had.config.overflow == declaration.config.overflow &&
-                      had.config.message_ttl == declaration.config.message_ttl;
-    if (same) return Status();
+    if (equivalent(existing->second.declaration, declaration)) return Status();
     return Status(StatusCode::kFailedPrecondition, "queue " + std::string(name) + " was declared with other arguments",
                   amqp_error::kPreconditionFailed);
   }

@@ -66,6 +66,15 @@ struct AmqpQueueDeclaration {
   std::optional<std::string> dead_letter_routing_key;
 };
 
+// equivalent: whether declaring `b` where `a` was declared is harmless, as RabbitMQ
+// compares a redeclaration: by the queue's arguments (sluice's own bounds aside).
+inline bool equivalent(const AmqpQueueDeclaration& a, const AmqpQueueDeclaration& b) {
+  return a.dead_letter_exchange == b.dead_letter_exchange && a.dead_letter_routing_key == b.dead_letter_routing_key &&
+         a.config.max_priority == b.config.max_priority && a.config.max_length == b.config.max_length &&
+         a.config.max_length_bytes == b.config.max_length_bytes && a.config.overflow == b.config.overflow &&
+         a.config.message_ttl == b.config.message_ttl;
+}
+
 namespace amqp_error {
 inline constexpr std::string_view kNoRoute = "NO_ROUTE";
 }  // namespace amqp_error

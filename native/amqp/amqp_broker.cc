@@ -549,15 +549,7 @@ Status AmqpBroker::declare_amqp_queue(std::string_view name, const broker::AmqpQ
                   broker::amqp_error::kPreconditionFailed);
   }
   if (auto it = amqp_queues_.find(name); it != amqp_queues_.end()) {
-    const broker::AmqpQueueDeclaration& had = it->second;
-    const bool same = had.dead_letter_exchange == declaration.dead_letter_exchange &&
-                      had.dead_letter_routing_key == declaration.dead_letter_routing_key &&
-                      had.config.max_priority == declaration.config.max_priority &&
-                      had.config.max_length == declaration.config.max_length &&
-                      had.config.max_length_bytes == declaration.config.max_length_bytes &&
-                      had.config.overflow == declaration.config.overflow &&
-                      had.config.message_ttl == declaration.config.message_ttl;
-    if (same) return Status();
+    if (broker::equivalent(it->second, declaration)) return Status();
     return Status(StatusCode::kFailedPrecondition, "queue " + std::string(name) + " was declared otherwise",
                   broker::amqp_error::kPreconditionFailed);
   }

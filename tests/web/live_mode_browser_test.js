@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const test = require('node:test');
+const { serve, launch } = require('./browser.js');
 
 const [serveJs, playwrightDir, moduleJs, moduleWasm, stackBin] = process.argv.slice(2);
 const { chromium } = require(path.resolve(playwrightDir));
@@ -37,16 +38,12 @@ function waitForLine(child, pattern, what) {
   });
 }
 
-async function serve() {
-  const server = spawn('node', [serveJs, '--port=0', '--static=web/static', `--module_js=${moduleJs}`,
-    `--module_wasm=${moduleWasm}`, '--scenarios=core/sim/scenarios'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(server);
-  return (await waitForLine(server, /http:\/\/127\.0\.0\.1:\d+\//, 'serve'))[0];
-}
-
 test.before(async () => {
-  pageBase = await serve();
-  otherBase = await serve();
+  for (const which of ['page', 'other']) {
+    const { server, base } = await serve(serveJs, moduleJs, moduleWasm);
+    children.push(server);
+    if (which === 'page') pageBase = base; else otherBase = base;
+  }
   const origin = pageBase.replace(/\/$/, '');
   const process = spawn(stackBin, ['--broker_port=0', '--inventory_port=0', '--inventory_grpc_port=0',
     '--order_port=0', '--payment_port=0', '--notification_port=0', '--analytics_port=0', '--no_tui',
@@ -57,11 +54,7 @@ test.before(async () => {
   const addresses = {};
   for (const [, name, address] of ready[1].matchAll(/(\w+) http:\/\/(127\.0\.0\.1:\d+)/g)) addresses[name] = address;
   stack = { process, addresses };
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch(chromium);
 });
 
 test.after(async () => {

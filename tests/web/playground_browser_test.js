@@ -4,9 +4,9 @@
 // short with a thousand messages in flight. Screenshots are kept as test outputs.
 'use strict';
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const path = require('node:path');
 const test = require('node:test');
+const { serve, launch } = require('./browser.js');
 
 const [serveJs, playwrightDir, moduleJs, moduleWasm] = process.argv.slice(2);
 const { chromium } = require(path.resolve(playwrightDir));
@@ -17,20 +17,8 @@ let base;
 let browser;
 
 test.before(async () => {
-  server = spawn('node', [serveJs, '--port=0', '--static=web/static', `--module_js=${moduleJs}`,
-    `--module_wasm=${moduleWasm}`, '--scenarios=core/sim/scenarios'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  base = await new Promise((resolve, reject) => {
-    server.stdout.on('data', (chunk) => {
-      const match = String(chunk).match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (match) resolve(match[0]);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  ({ server, base } = await serve(serveJs, moduleJs, moduleWasm));
+  browser = await launch(chromium);
 });
 
 test.after(async () => {

@@ -21,15 +21,6 @@ notifications="$data/notification/notifications.jsonl"
 
 place() { http_request "$order" POST /api/orders "$1" 'Content-Type: application/json'; }
 order_id() { grep -o '"orderId":"[^"]*"' | cut -d'"' -f4; }
-wait_for() {  # wait_for DESCRIPTION COMMAND...: until the command succeeds (20 s at most)
-  local what="$1"
-  shift
-  for _ in $(seq 400); do
-    "$@" && return 0
-    sleep 0.05
-  done
-  fail "$what"
-}
 final() { http_request "$order" GET "/api/orders/$1" | grep -qE '"status":"(CONFIRMED|CANCELLED)"'; }
 
 confirmed="$(place '{"userId": "usr_456", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 20}' | order_id)"

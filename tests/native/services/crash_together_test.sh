@@ -96,15 +96,7 @@ run_seed() {
   # Every saga ends, exactly once: no order pending, stock and money balanced.
   settled() { http_request "$order" GET /api/orders | grep -q '"PENDING":0'; }
   wait_until 300 settled || fail "seed $seed: orders left pending: $(http_request "$order" GET /api/orders)"
-  balanced() {
-    local ledger taken captured charged refunded
-    ledger="$(http_request "$payment" GET /api/payments)"
-    captured="$(grep -o '"capturedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
-    charged="$(grep -o '"chargedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
-    refunded="$(grep -o '"refundedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
-    taken=$((initial - $(bulk)))
-    [ $((charged)) -eq $((captured + refunded)) ] && [ $((taken * 1999)) -eq $((captured)) ]
-  }
+  balanced() { ledgers_balance "$payment" $((initial - $(bulk))); }
   wait_until 100 balanced ||
     fail "seed $seed: stock taken $((initial - $(bulk))) vs $(http_request "$payment" GET /api/payments)"
   local counts confirmed cancelled

@@ -38,15 +38,6 @@ place() {  # place BODY [HEADER]: the response to POST /api/orders
   http_request "$order" POST /api/orders "$1" 'Content-Type: application/json' "${2:-X-None: 1}"
 }
 order_id() { grep -o '"orderId":"[^"]*"' | cut -d'"' -f4; }
-wait_for() {  # wait_for DESCRIPTION COMMAND...: until the command succeeds (10 s at most)
-  local what="$1"
-  shift
-  for _ in $(seq 200); do
-    "$@" && return 0
-    sleep 0.05
-  done
-  fail "$what"
-}
 final() { http_request "$order" GET "/api/orders/$1" | grep -qE '"status":"(CONFIRMED|CANCELLED)"'; }
 stock() { http_request "$inventory" GET /api/inventory/SKU-123 | grep -o '"quantity":[0-9]*' | cut -d: -f2; }
 

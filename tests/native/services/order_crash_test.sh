@@ -50,16 +50,7 @@ load_pid=""
 cat "$work/report"
 
 # Conservation, once every saga has ended: units taken = payments captured.
-balanced() {
-  local ledger taken captured charged refunded
-  ledger="$(http_request "$payment" GET /api/payments)"
-  captured="$(grep -o '"capturedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
-  charged="$(grep -o '"chargedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
-  refunded="$(grep -o '"refundedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
-  taken=$((initial - $(bulk)))
-  [ $((charged)) -eq $((captured + refunded)) ] || fail "charged $charged != captured $captured + refunded $refunded"
-  [ $((taken * 1999)) -eq $((captured)) ]
-}
+balanced() { ledgers_balance "$payment" $((initial - $(bulk))); }
 for _ in $(seq 200); do
   balanced && break
   sleep 0.1

@@ -74,3 +74,27 @@ start_stack() {
 }
 
 stack_port() { grep -o "$1 http://127.0.0.1:[0-9]*" "$STACK_LOG" | head -1 | cut -d: -f3; }
+
+# wait_for DESCRIPTION COMMAND...: until the command succeeds (20 s at most), else the
+# test fails with the description.
+wait_for() {
+  local what="$1"
+  shift
+  for _ in $(seq 400); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  fail "$what"
+}
+
+# ledgers_balance PAYMENT_PORT UNITS_TAKEN: every charge is captured or refunded, and one
+# 19.99 payment is captured per unit of stock taken (as tools/load orders: one unit at
+# 19.99 each), so no saga step was done twice or left half-done.
+ledgers_balance() {
+  local ledger captured charged refunded
+  ledger="$(http_request "$1" GET /api/payments)"
+  captured="$(grep -o '"capturedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
+  charged="$(grep -o '"chargedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
+  refunded="$(grep -o '"refundedCents":[0-9]*' <<<"$ledger" | cut -d: -f2)"
+  [ $((charged)) -eq $((captured + refunded)) ] && [ $(($2 * 1999)) -eq $((captured)) ]
+}
