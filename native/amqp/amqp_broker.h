@@ -52,6 +52,12 @@ struct AmqpBrokerOptions {
   std::chrono::milliseconds reconnect_for{30'000};
 };
 
+// without_password: an AMQP URL fit for logs and errors ("amqp://127.0.0.1:5672").
+inline std::string without_password(std::string_view url) {
+  const std::size_t at = url.rfind('@');
+  return at == std::string_view::npos ? std::string(url) : "amqp://" + std::string(url.substr(at + 1));
+}
+
 class AmqpBroker final : public broker::MessageBroker {
  public:
   // connect: REQUIRES the scheduler outlives the broker.

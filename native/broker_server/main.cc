@@ -15,6 +15,7 @@
 
 #include "core/broker/in_memory_broker.h"
 #include "native/amqp/amqp_broker.h"
+#include "native/amqp/amqp_pump.h"
 #include "native/broker_server/broker_api.h"
 #include "native/broker_server/sqlite_broker_journal.h"
 #include "native/broker_server/sqs_api.h"
@@ -75,7 +76,9 @@ int main(int argc, char** argv) {
       return fail("--data_dir keeps the in-memory broker's messages; with --broker=amqp://... RabbitMQ keeps them");
     }
     auto connected = sluice::native::AmqpBroker::connect(scheduler, {.url = backend});
-    if (!connected.ok()) return fail("--broker=" + backend + ": " + connected.status().message());
+    if (!connected.ok()) {
+      return fail("--broker=" + sluice::native::without_password(backend) + ": " + connected.status().message());
+    }
     rabbitmq = *std::move(connected);
   } else {
     return fail("--broker must be memory or an amqp:// URL, got \"" + backend + "\"");
@@ -83,15 +86,8 @@ int main(int argc, char** argv) {
   sluice::broker::MessageBroker& broker = memory ? static_cast<sluice::broker::MessageBroker&>(*memory)
                                                  : static_cast<sluice::broker::MessageBroker&>(*rabbitmq);
   // RabbitMQ pushes consumers' deliveries: read them as they come.
-  asio::steady_timer pump_timer(io);
-  std::function<void()> pump = [&] {
-    rabbitmq->pump(std::chrono::milliseconds(0));
-    pump_timer.expires_after(std::chrono::milliseconds(5));
-    pump_timer.async_wait([&](const asio::error_code& e) {
-      if (!e) pump();
-    });
-  };
-  if (rabbitmq) pump();
+  std::optional<sluice::native::AmqpPump> pump;
+  if (rabbitmq) pump.emplace(io, *rabbitmq);
   std::unique_ptr<sluice::native::SqliteBrokerJournal> journal;
   if (const std::string data_dir = absl::GetFlag(FLAGS_data_dir); !data_dir.empty()) {
     std::error_code error;
@@ -158,7 +154,7 @@ int main(int argc, char** argv) {
     log.log(spdlog::level::info, "stopping", nullptr, std::nullopt, {{"signal", signal}});
     // Queues keep timers (visibility, retention) for as long as they hold messages: once
     // the requests in flight are answered, the loop stops rather than waits for them.
-    pump_timer.cancel();
+    if (pump) pump->stop();
     (*http)->shutdown([&io] { io.stop(); });
   });
   log.log(spdlog::level::info, "listening", nullptr, std::nullopt,

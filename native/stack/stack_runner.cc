@@ -82,9 +82,14 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
     }
     return std::vector<std::string>{"--port=" + port_of(0), data("broker")};
   });
+  // The services reach the broker process, or RabbitMQ directly when it holds the messages.
+  const auto broker_flag = [=, this] {
+    return options_.broker_backend != "memory" ? "--broker=" + options_.broker_backend
+                                               : "--broker=127.0.0.1:" + port_of(0);
+  };
   // Choreographed, payment and inventory react to the broker's events themselves.
   const auto reacting = [=, this](std::vector<std::string> args) {
-    if (options_.choreography) args.insert(args.end(), {"--choreography", "--broker=127.0.0.1:" + port_of(0)});
+    if (options_.choreography) args.insert(args.end(), {"--choreography", broker_flag()});
     return args;
   };
   add("inventory", "native/services/inventory/inventory", p.inventory, "--inventory_port", [=, this] {
@@ -99,17 +104,17 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
                                     "--inventory=127.0.0.1:" + port_of(1),
                                     "--inventory_grpc=127.0.0.1:" + std::to_string(services_[1]->grpc_port),
                                     "--payment=127.0.0.1:" + port_of(2),
-                                    "--broker=127.0.0.1:" + port_of(0),
+                                    broker_flag(),
                                     data("order"),
                                     "--enable_admin",
                                     options_.choreography ? "--saga=choreography" : "--saga=orchestration",
                                     "--breaker_reset_ms=" + std::to_string(options_.breaker_reset_ms)};
   });
   add("notification", "native/services/notification/notification", p.notification, "--notification_port", [=] {
-    return std::vector<std::string>{"--port=" + port_of(4), "--broker=127.0.0.1:" + port_of(0), data("notification")};
+    return std::vector<std::string>{"--port=" + port_of(4), broker_flag(), data("notification")};
   });
   add("analytics", "native/services/analytics/analytics", p.analytics, "--analytics_port", [=] {
-    return std::vector<std::string>{"--port=" + port_of(5), "--broker=127.0.0.1:" + port_of(0)};
+    return std::vector<std::string>{"--port=" + port_of(5), broker_flag()};
   });
 }
 

@@ -9,12 +9,14 @@
 
 #include "native/cli/cli.h"
 #include "native/services/analytics/event_counts.h"
+#include "native/services/common/broker_link.h"
 #include "native/services/common/service_host.h"
 #include "native/services/common/sqs_consumer.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
 ABSL_FLAG(int, port, 3004, "REST port (0 picks a free one; the log says which).");
-ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port).");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324",
+          "The broker: host:port of a sluice broker, or amqp://user:password@host:5672 for RabbitMQ directly.");
 ABSL_FLAG(std::string, queue, "analytics-events", "The SQS queue to read (created and bound if missing).");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
 ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
@@ -27,8 +29,6 @@ int main(int argc, char** argv) {
     std::cerr << "analytics: " << message << "\n";
     return 2;
   };
-  const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
-  if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
   auto created = sluice::native::ServiceHost::create({.name = "analytics",
                                                       .address = absl::GetFlag(FLAGS_bind),
                                                       .port = absl::GetFlag(FLAGS_port),
@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
                                                      [] { return sluice::Status(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
+  auto broker = sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker));
+  if (!broker.ok()) return fail(broker.status().message());
   sluice::native::EventCounts counts(host.metrics().registry());
   if (sluice::Status s = host.router().add(
           "GET", "/api/analytics",
@@ -46,8 +48,8 @@ int main(int argc, char** argv) {
       !s.ok()) {
     return fail(s.message());
   }
-  sluice::native::HttpClient broker_client(host.io(),
-                                           {.host = broker->host, .port = broker->port, .target_service = "broker"});
+  sluice::native::HttpClient broker_client(
+      host.io(), {.host = (*broker)->address().host, .port = (*broker)->address().port, .target_service = "broker"});
   host.consume(broker_client, {.queue = absl::GetFlag(FLAGS_queue)},
                [&](const sluice::native::ConsumedEvent& consumed, std::function<void(bool)> done) {
                  const sluice::observe::TraceContext* trace = consumed.trace ? &*consumed.trace : nullptr;
@@ -62,5 +64,5 @@ int main(int argc, char** argv) {
                  done(true);  // a bad event is counted as an error and dropped; nothing to retry
                });
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
-  return host.run({{"queue", absl::GetFlag(FLAGS_queue)}, {"broker", absl::GetFlag(FLAGS_broker)}});
+  return host.run({{"queue", absl::GetFlag(FLAGS_queue)}, {"broker", (*broker)->describe()}});
 }

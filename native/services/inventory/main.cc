@@ -15,6 +15,7 @@
 
 #include "native/cli/cli.h"
 #include "native/runtime/grpc_support.h"
+#include "native/services/common/broker_link.h"
 #include "native/services/common/event_publisher.h"
 #include "native/services/common/service_host.h"
 #include "native/services/common/sqs_consumer.h"
@@ -28,7 +29,8 @@ ABSL_FLAG(int, grpc_port, 50051, "gRPC port (0 picks a free one).");
 ABSL_FLAG(std::string, data_dir, "", "Directory for inventory.db; empty keeps stock in memory.");
 ABSL_FLAG(bool, choreography, false,
           "Also take part in the choreographed order flow: reserve stock on PaymentCharged.");
-ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port), for --choreography.");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324",
+          "The broker: host:port of a sluice broker, or amqp://user:password@host:5672 for RabbitMQ directly.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
 ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
 
@@ -54,8 +56,6 @@ int main(int argc, char** argv) {
   if (!store.ok()) return fail(store.status().message());
   sluice::native::StockStore& stock = **store;
   const bool choreography = absl::GetFlag(FLAGS_choreography);
-  const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
-  if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
 
   auto created = sluice::native::ServiceHost::create({.name = "inventory",
                                                       .address = absl::GetFlag(FLAGS_bind),
@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
                                                      [&] { return stock.ping(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
+  auto broker = sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker));
+  if (!broker.ok()) return fail(broker.status().message());
   if (sluice::Status s = sluice::native::add_inventory_routes(host.router(), stock); !s.ok()) return fail(s.message());
 
   // Stock changes, from any thread, become events on the loop for GET /events.
@@ -75,8 +77,8 @@ int main(int argc, char** argv) {
           {.what = "stock.changed", .where = product, .when = host.scheduler().now(), .attributes = attributes});
     });
   });
-  sluice::native::HttpClient broker_client(host.io(),
-                                           {.host = broker->host, .port = broker->port, .target_service = "broker"});
+  sluice::native::HttpClient broker_client(
+      host.io(), {.host = (*broker)->address().host, .port = (*broker)->address().port, .target_service = "broker"});
   sluice::native::EventPublisher publisher(broker_client, "orders");
   sluice::native::InventoryReactions reactions(stock, publisher, host.log());
   if (choreography) {

@@ -10,13 +10,15 @@
 #include <string>
 
 #include "native/cli/cli.h"
+#include "native/services/common/broker_link.h"
 #include "native/services/common/service_host.h"
 #include "native/services/common/sqs_consumer.h"
 #include "native/services/notification/notifier.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
 ABSL_FLAG(int, port, 3003, "REST port (0 picks a free one; the log says which).");
-ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port).");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324",
+          "The broker: host:port of a sluice broker, or amqp://user:password@host:5672 for RabbitMQ directly.");
 ABSL_FLAG(std::string, queue, "notification-events", "The SQS queue to read (created and bound if missing).");
 ABSL_FLAG(std::string, outbox, "",
           "The file messages are appended to; default notifications.jsonl under --data_dir, or in the directory "
@@ -33,8 +35,6 @@ int main(int argc, char** argv) {
     std::cerr << "notification: " << message << "\n";
     return 2;
   };
-  const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
-  if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
   std::string outbox = absl::GetFlag(FLAGS_outbox);
   if (outbox.empty()) {
     const char* run_from = std::getenv("BUILD_WORKING_DIRECTORY");  // set by `bazel run`
@@ -54,8 +54,10 @@ int main(int argc, char** argv) {
                                                      [] { return sluice::Status(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
-  sluice::native::HttpClient broker_client(host.io(),
-                                           {.host = broker->host, .port = broker->port, .target_service = "broker"});
+  auto broker = sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker));
+  if (!broker.ok()) return fail(broker.status().message());
+  sluice::native::HttpClient broker_client(
+      host.io(), {.host = (*broker)->address().host, .port = (*broker)->address().port, .target_service = "broker"});
   host.consume(
       broker_client, {.queue = absl::GetFlag(FLAGS_queue)},
       [&](const sluice::native::ConsumedEvent& consumed, std::function<void(bool)> done) {
@@ -77,5 +79,5 @@ int main(int argc, char** argv) {
         done(true);
       });
   if (sluice::Status s = host.listen(); !s.ok()) return fail(s.message());
-  return host.run({{"outbox", outbox}, {"queue", absl::GetFlag(FLAGS_queue)}, {"broker", absl::GetFlag(FLAGS_broker)}});
+  return host.run({{"outbox", outbox}, {"queue", absl::GetFlag(FLAGS_queue)}, {"broker", (*broker)->describe()}});
 }

@@ -21,6 +21,7 @@
 #include "core/saga/saga_runner.h"
 #include "native/cli/cli.h"
 #include "native/saga/sqlite_saga_log.h"
+#include "native/services/common/broker_link.h"
 #include "native/services/common/service_host.h"
 #include "native/services/common/sqs_consumer.h"
 #include "native/services/order/create_order_saga.h"
@@ -35,7 +36,9 @@ ABSL_FLAG(int, port, 3001, "REST port (0 picks a free one; the log says which)."
 ABSL_FLAG(std::string, inventory, "127.0.0.1:3000", "The inventory service's REST address (host:port).");
 ABSL_FLAG(std::string, inventory_grpc, "127.0.0.1:50051", "The inventory service's gRPC address (host:port).");
 ABSL_FLAG(std::string, payment, "127.0.0.1:3002", "The payment service's REST address (host:port).");
-ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port); events go to its exchange.");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324",
+          "The broker, where events go: host:port of a sluice broker, or amqp://user:password@host:5672 for "
+          "RabbitMQ directly.");
 ABSL_FLAG(std::string, exchange, "orders", "The topic exchange order events are published to.");
 ABSL_FLAG(std::string, saga, "orchestration",
           "orchestration: the CreateOrderSaga runs here; choreography: payment and inventory (run with "
@@ -76,11 +79,11 @@ int main(int argc, char** argv) {
   sluice::native::parse_command_line(argc, argv,
                                      "The order service: POST /api/orders runs the CreateOrderSaga.\n"
                                      "  tools/bazel run //native/services:order -- --port=3001");
-  std::optional<HostPort> addresses[4];
-  const char* names[4] = {"--inventory", "--inventory_grpc", "--payment", "--broker"};
-  const std::string values[4] = {absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_inventory_grpc),
-                                 absl::GetFlag(FLAGS_payment), absl::GetFlag(FLAGS_broker)};
-  for (int i = 0; i < 4; ++i) {
+  std::optional<HostPort> addresses[3];
+  const char* names[3] = {"--inventory", "--inventory_grpc", "--payment"};
+  const std::string values[3] = {absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_inventory_grpc),
+                                 absl::GetFlag(FLAGS_payment)};
+  for (int i = 0; i < 3; ++i) {
     addresses[i] = sluice::native::parse_host_port(values[i]);
     if (!addresses[i]) return fail(std::string(names[i]) + " must be host:port, got \"" + values[i] + "\"");
   }
@@ -104,6 +107,8 @@ int main(int argc, char** argv) {
                                                      [&] { return orders.ping(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
+  auto broker = sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker));
+  if (!broker.ok()) return fail(broker.status().message());
   sluice::native::JsonLog& log = host.log();
 
   // Clients, each behind its own breaker (the saga runner does the retrying).
@@ -116,7 +121,7 @@ int main(int argc, char** argv) {
                                                         .target_service = "payment",
                                                         .metrics = &host.metrics()});
   sluice::native::HttpClient broker_client(
-      host.io(), {.host = addresses[3]->host, .port = addresses[3]->port, .target_service = "broker"});
+      host.io(), {.host = (*broker)->address().host, .port = (*broker)->address().port, .target_service = "broker"});
   const int reset_ms = absl::GetFlag(FLAGS_breaker_reset_ms);
   if (reset_ms < 1) return fail("--breaker_reset_ms must be positive, got " + std::to_string(reset_ms));
   const std::chrono::milliseconds reset(reset_ms);

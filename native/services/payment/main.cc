@@ -8,6 +8,7 @@
 #include <string>
 
 #include "native/cli/cli.h"
+#include "native/services/common/broker_link.h"
 #include "native/services/common/event_publisher.h"
 #include "native/services/common/service_host.h"
 #include "native/services/common/sqs_consumer.h"
@@ -20,7 +21,8 @@ ABSL_FLAG(int, port, 3002, "REST port (0 picks a free one; the log says which)."
 ABSL_FLAG(std::string, data_dir, "", "Directory for payment.db; empty keeps the ledger in memory.");
 ABSL_FLAG(bool, choreography, false,
           "Also take part in the choreographed order flow: charge on OrderCreated, refund on StockFailed.");
-ABSL_FLAG(std::string, broker, "127.0.0.1:9324", "The broker's address (host:port), for --choreography.");
+ABSL_FLAG(std::string, broker, "127.0.0.1:9324",
+          "The broker: host:port of a sluice broker, or amqp://user:password@host:5672 for RabbitMQ directly.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
 ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
 
@@ -37,8 +39,6 @@ int main(int argc, char** argv) {
   if (!store.ok()) return fail(store.status().message());
   sluice::native::PaymentStore& ledger = **store;
   const bool choreography = absl::GetFlag(FLAGS_choreography);
-  const std::optional<sluice::native::HostPort> broker = sluice::native::parse_host_port(absl::GetFlag(FLAGS_broker));
-  if (!broker) return fail("--broker must be host:port, got \"" + absl::GetFlag(FLAGS_broker) + "\"");
   auto created = sluice::native::ServiceHost::create({.name = "payment",
                                                       .address = absl::GetFlag(FLAGS_bind),
                                                       .port = absl::GetFlag(FLAGS_port),
@@ -47,9 +47,11 @@ int main(int argc, char** argv) {
                                                      [&] { return ledger.ping(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
+  auto broker = sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker));
+  if (!broker.ok()) return fail(broker.status().message());
   if (sluice::Status s = sluice::native::add_payment_routes(host.router(), ledger); !s.ok()) return fail(s.message());
-  sluice::native::HttpClient broker_client(host.io(),
-                                           {.host = broker->host, .port = broker->port, .target_service = "broker"});
+  sluice::native::HttpClient broker_client(
+      host.io(), {.host = (*broker)->address().host, .port = (*broker)->address().port, .target_service = "broker"});
   sluice::native::EventPublisher publisher(broker_client, "orders");
   sluice::native::PaymentReactions reactions(ledger, publisher, host.log());
   if (choreography) {

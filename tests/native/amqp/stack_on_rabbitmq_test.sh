@@ -1,7 +1,8 @@
 #!/bin/bash
 # The example system unchanged on RabbitMQ: //native:stack --broker=amqp://... (run by
-# tests/testing/with_rabbitmq.sh, which gives SLUICE_AMQP_URL). Orders are confirmed
-# and compensated and their customers notified, every event passing through RabbitMQ;
+# tests/testing/with_rabbitmq.sh, which gives SLUICE_AMQP_URL), every service and the
+# broker process on it. Orders are confirmed and compensated and their customers
+# notified, every event passing through RabbitMQ;
 # what RabbitMQ cannot do (a FIFO queue) is refused through the SQS endpoint with
 # UnsupportedOnThisBackend.
 set -euo pipefail
@@ -16,6 +17,11 @@ start_stack "$log" "$stack_bin" --data_dir="$data" --broker="$SLUICE_AMQP_URL"
 stack_pid=$STACK_PID
 trap 'kill $stack_pid 2>/dev/null || true' EXIT
 grep -q '^\[broker\] .*"backend":"rabbitmq"' "$log" || fail "the broker is not on RabbitMQ: $(grep '^\[broker\]' "$log")"
+# The services talk to RabbitMQ themselves, and no password reaches a log.
+for service in notification analytics; do
+  grep -q "^\[$service\] .*\"broker\":\"amqp://127.0.0.1:" "$log" || fail "$service does not say it is on RabbitMQ"
+done
+if grep -q 'guest:guest' "$log"; then fail "a password reached the logs"; fi
 broker="$(stack_port broker)" order="$(stack_port order)"
 notifications="$data/notification/notifications.jsonl"
 
