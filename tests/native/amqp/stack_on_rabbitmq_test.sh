@@ -4,7 +4,7 @@
 # broker process on it. Orders are confirmed and compensated and their customers
 # notified, every event passing through RabbitMQ;
 # what RabbitMQ cannot do (a FIFO queue) is refused through the SQS endpoint with
-# UnsupportedOnThisBackend.
+# UnsupportedOnThisBackend. Then the same with the saga choreographed.
 set -euo pipefail
 source tests/native/testing/binary_test_lib.sh
 stack_bin="$1"
@@ -46,4 +46,18 @@ response="$(http_request "$broker" POST / '{"QueueName": "ordered.fifo", "Attrib
   'Content-Type: application/x-amz-json-1.0' 'X-Amz-Target: AmazonSQS.CreateQueue')"
 grep -q 'UnsupportedOnThisBackend' <<<"$response" || fail "a FIFO queue on RabbitMQ was not refused: $response"
 grep -q '^HTTP/1.1 400' <<<"$response" || fail "not a 400: $response"
+
+# The choreographed saga too: payment and inventory react to events through RabbitMQ.
+kill "$stack_pid"
+wait "$stack_pid" 2>/dev/null || true
+log="$work/choreography.log"
+start_stack "$log" "$stack_bin" --data_dir="$work/choreography" --broker="$SLUICE_AMQP_URL" --saga=choreography
+stack_pid=$STACK_PID
+order="$(stack_port order)"
+confirmed="$(place '{"userId": "u", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 5}' | order_id)"
+wait_for "choreographed order $confirmed never finished" final "$confirmed"
+http_request "$order" GET "/api/orders/$confirmed" | grep -q '"status":"CONFIRMED"' || fail "choreographed: not confirmed"
+declined="$(place '{"userId": "u", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 5, "card": "4000000000000000"}' | order_id)"
+wait_for "choreographed order $declined never finished" final "$declined"
+http_request "$order" GET "/api/orders/$declined" | grep -q '"status":"CANCELLED"' || fail "choreographed: not cancelled"
 echo "PASS"
