@@ -12,6 +12,15 @@ namespace {
 
 using nlohmann::json;
 
+// open_events: a connection that has asked for GET /events with `headers` (each ending
+// in CRLF).
+asio::ip::tcp::socket open_events(asio::io_context& io, std::uint16_t port, const std::string& headers = "") {
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(socket, asio::buffer("GET /events HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n"));
+  return socket;
+}
+
 // read_frames: reads until `count` "data: " lines have arrived.
 std::vector<json> read_frames(asio::ip::tcp::socket& socket, int count, std::string& received) {
   std::vector<json> frames;
@@ -56,9 +65,7 @@ TEST(EventStreamTest, StreamsEventsAndReplaysWhatAReconnectingClientMissed) {
   ASSERT_TRUE(add_events_route(router, hub).ok());
   testing::ServerThread server(router, {});
   asio::io_context io;
-  asio::ip::tcp::socket socket(io);
-  socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
-  asio::write(socket, asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")));
+  asio::ip::tcp::socket socket = open_events(io, server.port());
   for (int i = 0; i < 100 && subscribers(server, hub) == 0; ++i) std::this_thread::yield();
   ASSERT_EQ(subscribers(server, hub), 1u);
   publish(server, hub, "breaker.state_changed", 1);
@@ -75,9 +82,7 @@ TEST(EventStreamTest, StreamsEventsAndReplaysWhatAReconnectingClientMissed) {
   EXPECT_NE(received.find("id: 2\n"), std::string::npos);
 
   // A second client that saw event 1 gets event 2 again on connecting.
-  asio::ip::tcp::socket again(io);
-  again.connect({asio::ip::make_address("127.0.0.1"), server.port()});
-  asio::write(again, asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\n\r\n")));
+  asio::ip::tcp::socket again = open_events(io, server.port(), "Last-Event-ID: 1\r\n");
   std::string replayed;
   std::vector<json> missed = read_frames(again, 1, replayed);
   ASSERT_EQ(missed.size(), 1u);
@@ -109,9 +114,7 @@ TEST(EventStreamTest, AFreshClientGetsTheSnapshotFirstAndAReconnectingOneDoesNot
   publish(server, hub, "breaker.call_rejected", 2);  // after the state change: the loop runs in order
 
   asio::io_context io;
-  asio::ip::tcp::socket fresh(io);
-  fresh.connect({asio::ip::make_address("127.0.0.1"), server.port()});
-  asio::write(fresh, asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")));
+  asio::ip::tcp::socket fresh = open_events(io, server.port());
   std::string received;
   std::vector<json> frames = read_frames(fresh, 1, received);
   ASSERT_EQ(frames.size(), 1u);
@@ -119,9 +122,7 @@ TEST(EventStreamTest, AFreshClientGetsTheSnapshotFirstAndAReconnectingOneDoesNot
   EXPECT_EQ(frames[0]["attributes"]["state"], "OPEN") << "the state now, not at the first event";
   EXPECT_EQ(received.find("id: "), std::string::npos) << "snapshot events carry no id";
 
-  asio::ip::tcp::socket again(io);
-  again.connect({asio::ip::make_address("127.0.0.1"), server.port()});
-  asio::write(again, asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\n\r\n")));
+  asio::ip::tcp::socket again = open_events(io, server.port(), "Last-Event-ID: 1\r\n");
   std::string replayed;
   std::vector<json> missed = read_frames(again, 1, replayed);
   ASSERT_EQ(missed.size(), 1u);
@@ -137,9 +138,7 @@ TEST(EventStreamTest, CorsAllowsOnlyThePlaygroundsOrigin) {
   // The response head and the stream's opening comment, for a request with these headers.
   auto headers_for = [&](const std::string& origin_header) {
     asio::io_context io;
-    asio::ip::tcp::socket socket(io);
-    socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
-    asio::write(socket, asio::buffer("GET /events HTTP/1.1\r\nHost: x\r\n" + origin_header + "\r\n"));
+    asio::ip::tcp::socket socket = open_events(io, server.port(), origin_header);
     std::string received;
     asio::read_until(socket, asio::dynamic_buffer(received), "sluice events");
     return received;
