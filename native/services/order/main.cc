@@ -276,5 +276,5 @@ int main(int argc, char** argv) {
                    {"inventory", values[0]},
                    {"inventory_grpc", values[1]},
                    {"payment", values[2]},
-                   {"broker", values[3]}});
+                   {"broker", (*broker)->describe()}});
 }
