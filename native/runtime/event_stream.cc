@@ -30,6 +30,9 @@ class SnapshotWriter final : public observe::EventSink {
 
 void EventHub::on_event(const observe::Event& event) {
   const std::uint64_t id = next_id_++;
+  // Until someone attaches, no one can ask for what they missed: nothing to format or
+  // keep (the broker reports every queue operation here).
+  if (!ever_attached_) return;
   Frame frame{id, "id: " + std::to_string(id) + "\n" + data_line(event)};
   std::erase_if(subscribers_, [&](const std::weak_ptr<ResponseStream>& weak) {
     std::shared_ptr<ResponseStream> stream = weak.lock();
@@ -49,6 +52,7 @@ void EventHub::attach(const std::shared_ptr<ResponseStream>& stream, std::option
     snapshot_(writer);
   }
   subscribers_.push_back(stream);
+  ever_attached_ = true;
 }
 
 std::size_t EventHub::subscribers() {

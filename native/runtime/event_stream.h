@@ -8,8 +8,8 @@
 //   //   id: 7
 //   //   data: {"what":"breaker.state_changed","where":"payment",...}
 //
-// The last `replay` events are kept: a client that reconnects with Last-Event-ID gets
-// the ones it missed first. A client that connects afresh gets the snapshot instead
+// The last `replay` events are kept, from the first client's arrival on: a client that
+// reconnects with Last-Event-ID gets the ones it missed first. A client that connects afresh gets the snapshot instead
 // (the state now, e.g. each breaker's, as events without ids), so it need not wait
 // for the next change. Used on the server's thread, as core components are.
 #ifndef SLUICE_NATIVE_RUNTIME_EVENT_STREAM_H_
@@ -55,6 +55,7 @@ class EventHub final : public observe::EventSink {
   std::size_t replay_;
   Snapshot snapshot_;
   std::uint64_t next_id_ = 1;
+  bool ever_attached_ = false;
   std::deque<Frame> recent_;
   std::vector<std::weak_ptr<ResponseStream>> subscribers_;
 };
