@@ -9,7 +9,7 @@ BrokerLink::~BrokerLink() {
 }
 
 Result<std::unique_ptr<BrokerLink>> BrokerLink::open(asio::io_context& io, time::Scheduler& scheduler,
-                                                     const std::string& flag) {
+                                                     const std::string& flag, bool used) {
   std::unique_ptr<BrokerLink> link(new BrokerLink());
   if (!flag.starts_with("amqp://")) {
     const std::optional<HostPort> address = parse_host_port(flag);
@@ -22,6 +22,7 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::open(asio::io_context& io, time:
     return link;
   }
   link->description_ = without_password(flag);
+  if (!used) return link;
   auto rabbitmq = AmqpBroker::connect(scheduler, {.url = flag});
   if (!rabbitmq.ok()) {
     return Status(rabbitmq.status().code(), "--broker=" + link->description_ + ": " + rabbitmq.status().message());

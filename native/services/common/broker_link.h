@@ -27,9 +27,11 @@ namespace sluice::native {
 
 class BrokerLink {
  public:
-  // open: an error names --broker and says what it takes.
+  // open: an error names --broker and says what it takes. A service that will not use
+  // the broker (`used` false: payment and inventory orchestrated) has the flag checked
+  // but opens no connection to RabbitMQ.
   static Result<std::unique_ptr<BrokerLink>> open(asio::io_context& io, time::Scheduler& scheduler,
-                                                  const std::string& flag);
+                                                  const std::string& flag, bool used = true);
   ~BrokerLink();
 
   const HostPort& address() const { return address_; }

@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
                                                      [&] { return stock.ping(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
-  auto broker = sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker));
+  auto broker =
+      sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker), choreography);
   if (!broker.ok()) return fail(broker.status().message());
   if (sluice::Status s = sluice::native::add_inventory_routes(host.router(), stock); !s.ok()) return fail(s.message());
 

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
                                                      [&] { return ledger.ping(); });
   if (!created.ok()) return fail(created.status().message());
   sluice::native::ServiceHost& host = **created;
-  auto broker = sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker));
+  auto broker =
+      sluice::native::BrokerLink::open(host.io(), host.scheduler(), absl::GetFlag(FLAGS_broker), choreography);
   if (!broker.ok()) return fail(broker.status().message());
   if (sluice::Status s = sluice::native::add_payment_routes(host.router(), ledger); !s.ok()) return fail(s.message());
   sluice::native::HttpClient broker_client(

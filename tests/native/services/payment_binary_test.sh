@@ -30,4 +30,15 @@ grep -q '"outcome":"duplicate"' <<<"$response" || fail "the charge was not remem
 response="$(http_request "$port" GET /api/payments)"
 grep -q '"chargedCents":9999,"payments":1' <<<"$response" || fail "ledger: $response"
 stop_binary
+
+# --broker names RabbitMQ: orchestrated, payment never uses the broker and does not
+# connect; choreographed it must, and says why it cannot.
+unreachable=amqp://guest:secret@127.0.0.1:1
+start_binary "$log.amqp" "$payment" --port=0 --broker="$unreachable"
+stop_binary
+if "$payment" --port=0 --choreography --broker="$unreachable" 2>"$log.err"; then fail "an unreachable RabbitMQ was accepted"; fi
+grep -q 'cannot connect to RabbitMQ at 127.0.0.1:1' "$log.err" || fail "no clear message: $(cat "$log.err")"
+if grep -q secret "$log.err"; then fail "the password reached the error"; fi
+if "$payment" --port=0 --broker=nowhere 2>"$log.err"; then fail "--broker=nowhere was accepted"; fi
+grep -q 'host:port (a sluice broker) or an amqp:// URL' "$log.err" || fail "no clear message: $(cat "$log.err")"
 echo "payment binary test passed"
