@@ -1,7 +1,6 @@
 #include "native/amqp/amqp_session.h"
 
 #include <amqp_tcp_socket.h>
-#include <sys/socket.h>
 
 #include <thread>
 #include <vector>
@@ -120,10 +119,6 @@ void AmqpSession::close() {
   amqp_destroy_connection(connection_);
   connection_ = nullptr;
   open_.fill(false);
-}
-
-void AmqpSession::drop() {
-  if (connection_ != nullptr) ::shutdown(amqp_get_sockfd(connection_), SHUT_RDWR);
 }
 
 void AmqpSession::lost(std::string why) {
@@ -329,7 +324,7 @@ Result<PublishConfirm> AmqpSession::publish(std::string_view exchange, std::stri
   if (Status s = ready(kPublish); !s.ok()) return s;
   amqp_basic_properties_t properties{};
   properties._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
-  properties.delivery_mode = outgoing.persistent ? 2 : 1;
+  properties.delivery_mode = 2;  // persistent: durable queues keep it across a restart
   properties.content_type = amqp_cstring_bytes("application/octet-stream");
   if (!headers.empty()) {
     properties._flags |= AMQP_BASIC_HEADERS_FLAG;

@@ -50,7 +50,6 @@ struct AmqpOutgoing {
   std::string message_id;
   std::uint8_t priority = 0;
   std::optional<std::chrono::milliseconds> expiration;
-  bool persistent = true;
 };
 
 struct PublishConfirm {
@@ -108,8 +107,6 @@ class AmqpSession {
   void pump(std::chrono::milliseconds wait);
 
   bool connected() const { return connection_ != nullptr; }
-  // drop: closes the socket as a lost network would (for tests of reconnection).
-  void drop();
 
  private:
   explicit AmqpSession(Options options, DeliveryHandler on_delivery);
