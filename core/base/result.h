@@ -1,8 +1,7 @@
 // result.h: Result<T>, a value or the Status saying why there is none.
 //
-//   Result<Duration> timeout = parse_duration("250ms");
-//   if (!timeout.ok()) return timeout.status();
-//   use(*timeout);
+//   SLUICE_ASSIGN_OR_RETURN(Duration timeout, parse_duration("250ms"));
+//   use(timeout);
 #ifndef SLUICE_CORE_BASE_RESULT_H_
 #define SLUICE_CORE_BASE_RESULT_H_
 
@@ -45,5 +44,18 @@ class [[nodiscard]] Result {
 };
 
 }  // namespace sluice
+
+#define SLUICE_RESULT_CONCAT_INNER_(a, b) a##b
+#define SLUICE_RESULT_CONCAT_(a, b) SLUICE_RESULT_CONCAT_INNER_(a, b)
+
+// SLUICE_ASSIGN_OR_RETURN: evaluates `expr` (a Result<T>); if it holds an error, returns
+// that Status from the enclosing function, otherwise declares or assigns `lhs` from the
+// value (moved out): SLUICE_ASSIGN_OR_RETURN(const Order order, store.get(id));
+#define SLUICE_ASSIGN_OR_RETURN(lhs, expr) \
+  SLUICE_ASSIGN_OR_RETURN_IMPL_(SLUICE_RESULT_CONCAT_(sluice_result_, __LINE__), lhs, expr)
+#define SLUICE_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                                  \
+  if (!result.ok()) return result.status();              \
+  lhs = std::move(result).value()
 
 #endif  // SLUICE_CORE_BASE_RESULT_H_

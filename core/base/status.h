@@ -4,8 +4,10 @@
 // can fail on bad input returns a Status; the message says what was wrong and with
 // which value, so that it can be shown to a user as it is:
 //
-//   Status status = config.validate();
-//   if (!status.ok()) return status;  // "failure_rate_threshold_percent must be in (0, 100], got 150"
+//   SLUICE_RETURN_IF_ERROR(config.validate());  // "failure_rate_threshold_percent must be in (0, 100], got 150"
+//
+// Status is [[nodiscard]] and the build has -Werror: an error can be propagated or
+// handled, never dropped by accident.
 #ifndef SLUICE_CORE_BASE_STATUS_H_
 #define SLUICE_CORE_BASE_STATUS_H_
 
@@ -49,5 +51,14 @@ class [[nodiscard]] Status {
 };
 
 }  // namespace sluice
+
+// SLUICE_RETURN_IF_ERROR: evaluates `expr` (a Status) once and returns it from the
+// enclosing function if it is not OK. The function may return Status or any Result<T>.
+#define SLUICE_RETURN_IF_ERROR(expr)                                      \
+  do {                                                                    \
+    if (::sluice::Status sluice_status_ = (expr); !sluice_status_.ok()) { \
+      return sluice_status_;                                              \
+    }                                                                     \
+  } while (false)
 
 #endif  // SLUICE_CORE_BASE_STATUS_H_

@@ -109,7 +109,7 @@ const ExchangeRouter::Exchange* ExchangeRouter::find(std::string_view name) cons
 }
 
 Status ExchangeRouter::declare_exchange(std::string_view name, ExchangeType type) {
-  if (Status status = validate_exchange_name(name); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(validate_exchange_name(name));
   if (const Exchange* existing = find(name)) {
     if (existing->type == type) return Status();
     return Status(StatusCode::kFailedPrecondition, "exchange \"" + std::string(name) + "\" exists with another type",

@@ -41,14 +41,10 @@ std::string FifoQueue::format_sequence(std::uint64_t sequence) {
 }
 
 Status FifoQueue::validate_fifo_send(const FifoSendRequest& request) const {
-  if (Status status = validate_send(request.body, request.attributes, config_.max_message_bytes); !status.ok()) {
-    return status;
-  }
-  if (Status status = validate_fifo_id("MessageGroupId", request.group_id); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(validate_send(request.body, request.attributes, config_.max_message_bytes));
+  SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageGroupId", request.group_id));
   if (!request.deduplication_id.empty()) {
-    if (Status status = validate_fifo_id("MessageDeduplicationId", request.deduplication_id); !status.ok()) {
-      return status;
-    }
+    SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageDeduplicationId", request.deduplication_id));
   }
   if (request.delay) {
     return parameter_error("DelaySeconds cannot be set per message on a FIFO queue; set the queue's DelaySeconds");
@@ -64,7 +60,7 @@ std::optional<std::string> FifoQueue::deduplication_key(const FifoSendRequest& r
 
 Result<FifoSendResult> FifoQueue::send(FifoSendRequest request) {
   advance();
-  if (Status status = validate_fifo_send(request); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(validate_fifo_send(request));
   const std::optional<std::string> key = deduplication_key(request);
   if (!key) {
     return parameter_error(config_.content_based_deduplication
@@ -271,7 +267,7 @@ Status FifoQueue::restore(const JournaledMessage& record) {
   advance();
   Result<std::pair<internal::StoredMessage, time::Duration>> restored_message = restored(record);
   if (!restored_message.ok()) return restored_message.status();
-  if (Status status = validate_fifo_id("MessageGroupId", record.group_id); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(validate_fifo_id("MessageGroupId", record.group_id));
   auto [base, delay] = *std::move(restored_message);
   Stored message;
   static_cast<internal::StoredMessage&>(message) = std::move(base);

@@ -39,8 +39,8 @@ Result<const InMemoryBroker::Queue*> InMemoryBroker::find(std::string_view name)
 }
 
 Status InMemoryBroker::create_queue(std::string_view name, const QueueConfig& config) {
-  if (Status status = validate_queue_name(name, config.fifo); !status.ok()) return status;
-  if (Status status = config.validate(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(validate_queue_name(name, config.fifo));
+  SLUICE_RETURN_IF_ERROR(config.validate());
   if (amqp_queues_.contains(name)) {
     return Status(StatusCode::kFailedPrecondition, "an AMQP queue is named " + std::string(name),
                   sqs_error::kQueueNameExists);
@@ -122,7 +122,7 @@ Status InMemoryBroker::check_request(const Queue& queue, const BrokerSendRequest
 }
 
 Result<BrokerSendResult> InMemoryBroker::send_to(Queue& queue, BrokerSendRequest request) {
-  if (Status status = check_request(queue, request); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(check_request(queue, request));
   if (queue.standard) {
     Result<std::string> id =
         queue.standard->send({std::move(request.body), std::move(request.attributes), request.delay});
@@ -214,7 +214,7 @@ Status InMemoryBroker::set_queue_attributes(std::string_view name, const QueueCo
   config.max_messages = queue.config.max_messages;
   config.max_in_flight = queue.config.max_in_flight;
   config.max_waiting_receives = queue.config.max_waiting_receives;
-  if (Status status = config.validate(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(config.validate());
   if (config.fifo != queue.config.fifo) {
     return Status::invalid_argument("a queue cannot change between standard and FIFO",
                                     sqs_error::kInvalidAttributeValue);
@@ -292,8 +292,8 @@ Result<AmqpQueue*> InMemoryBroker::find_amqp(std::string_view name) {
 }
 
 Status InMemoryBroker::declare_amqp_queue(std::string_view name, const AmqpQueueDeclaration& declaration) {
-  if (Status status = validate_queue_name(name, name.ends_with(".fifo")); !status.ok()) return status;
-  if (Status status = declaration.config.validate(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(validate_queue_name(name, name.ends_with(".fifo")));
+  SLUICE_RETURN_IF_ERROR(declaration.config.validate());
   if (queues_.contains(name)) {
     return Status(StatusCode::kFailedPrecondition, "an SQS queue is named " + std::string(name),
                   amqp_error::kPreconditionFailed);
@@ -457,7 +457,7 @@ Result<ConsumerGroup*> InMemoryBroker::find_group(std::string_view topic, std::s
 }
 
 Status InMemoryBroker::create_topic(std::string_view name, const TopicConfig& config) {
-  if (Status status = config.validate(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(config.validate());
   if (name.empty() || name.size() > 249) {
     return Status::invalid_argument("a topic name must be 1 to 249 characters", kafka_error::kInvalidConfig);
   }

@@ -103,7 +103,7 @@ Result<AppendResult> Topic::append(AppendRequest request) {
   }
   std::uint32_t index;
   if (request.partition) {
-    if (Status status = check_partition(*request.partition); !status.ok()) return status;
+    SLUICE_RETURN_IF_ERROR(check_partition(*request.partition));
     index = *request.partition;
   } else if (record.key) {
     index = kafka_partition_for_key(*record.key, config_.partitions);
@@ -160,7 +160,7 @@ Result<AppendResult> Topic::append(AppendRequest request) {
 }
 
 Result<std::vector<LogRecord>> Topic::fetch(std::uint32_t index, std::int64_t offset, std::size_t max_records) const {
-  if (Status status = check_partition(index); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(check_partition(index));
   const Partition& partition = partitions_[index];
   if (offset < partition.start_offset || offset > partition.next_offset) {
     return kafka(StatusCode::kInvalidArgument,
@@ -176,7 +176,7 @@ Result<std::vector<LogRecord>> Topic::fetch(std::uint32_t index, std::int64_t of
 }
 
 Result<std::int64_t> Topic::offset_for_time(std::uint32_t index, time::Instant when) const {
-  if (Status status = check_partition(index); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(check_partition(index));
   const Partition& partition = partitions_[index];
   // Timestamps are append times on one monotonic clock, so they never decrease.
   const auto it = std::lower_bound(partition.records.begin(), partition.records.end(), when,
@@ -185,12 +185,12 @@ Result<std::int64_t> Topic::offset_for_time(std::uint32_t index, time::Instant w
 }
 
 Result<std::int64_t> Topic::log_start_offset(std::uint32_t index) const {
-  if (Status status = check_partition(index); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(check_partition(index));
   return partitions_[index].start_offset;
 }
 
 Result<std::int64_t> Topic::end_offset(std::uint32_t index) const {
-  if (Status status = check_partition(index); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(check_partition(index));
   return partitions_[index].next_offset;
 }
 

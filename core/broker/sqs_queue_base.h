@@ -84,7 +84,7 @@ class SqsQueueBase {
 
   // receive_now: up to max_messages visible messages, without waiting.
   Result<std::vector<Delivered>> receive_now(const ReceiveRequest& request) {
-    if (Status status = validate_receive(request); !status.ok()) return status;
+    SLUICE_RETURN_IF_ERROR(validate_receive(request));
     advance();
     Status error;
     std::vector<Delivered> batch = derived().take(request, error);
@@ -124,7 +124,7 @@ class SqsQueueBase {
   // change_visibility: the in-flight message becomes visible `timeout` from now
   // (0: at once).
   Status change_visibility(std::string_view receipt_handle, time::Duration timeout) {
-    if (Status status = validate_visibility_timeout(timeout); !status.ok()) return status;
+    SLUICE_RETURN_IF_ERROR(validate_visibility_timeout(timeout));
     const std::optional<ReceiptHandle> handle = ReceiptHandle::parse(receipt_handle, tag_);
     if (!handle) return invalid_handle(receipt_handle, name_);
     advance();

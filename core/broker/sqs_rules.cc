@@ -125,7 +125,7 @@ Status validate_send(std::string_view body, const MessageAttributes& attributes,
         "#xD, #x20 to #xD7FF, #xE000 to #xFFFD, #x10000 to #x10FFFF)",
         "InvalidMessageContents");
   }
-  if (Status status = validate_attributes(attributes); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(validate_attributes(attributes));
   if (message_size(body, attributes) > max_message_bytes) {
     return parameter_error("the message is " + std::to_string(message_size(body, attributes)) +
                            " bytes; the queue's MaximumMessageSize is " + std::to_string(max_message_bytes));
@@ -159,7 +159,7 @@ Status validate_receive(const ReceiveRequest& request) {
     return parameter_error("MaxNumberOfMessages must be from 1 to 10; got " + std::to_string(request.max_messages));
   }
   if (request.visibility_timeout) {
-    if (Status status = validate_visibility_timeout(*request.visibility_timeout); !status.ok()) return status;
+    SLUICE_RETURN_IF_ERROR(validate_visibility_timeout(*request.visibility_timeout));
   }
   if (request.wait && (*request.wait < time::Duration::zero() || *request.wait > seconds(20))) {
     return parameter_error("WaitTimeSeconds must be from 0 to 20; got " + format_duration(*request.wait));

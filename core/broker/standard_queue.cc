@@ -20,9 +20,7 @@ StandardQueue::~StandardQueue() = default;
 
 Result<std::string> StandardQueue::send(SendRequest request) {
   advance();
-  if (Status status = validate_send(request.body, request.attributes, config_.max_message_bytes); !status.ok()) {
-    return status;
-  }
+  SLUICE_RETURN_IF_ERROR(validate_send(request.body, request.attributes, config_.max_message_bytes));
   const time::Duration delay = request.delay.value_or(config_.delay);
   if (delay < time::Duration::zero() || delay > std::chrono::minutes(15)) {
     return Status::invalid_argument("DelaySeconds must be from 0 to 900; got " + format_duration(delay),

@@ -515,7 +515,7 @@ Status CircuitBreaker::import_state(const nlohmann::json& document) {
   if (remaining < time::Duration::zero() || wait < remaining) {
     f.fail("remaining_wait_in_open", "must be from 0 to current_wait_in_open", format_duration(remaining));
   }
-  if (Status status = f.finish(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(f.finish());
 
   std::lock_guard lock(mutex_);
   BreakerState to = *state == BreakerState::kHalfOpen ? BreakerState::kOpen : *state;

@@ -16,7 +16,7 @@ using nlohmann::json;
 // The fields read, then the policy's own rules, each error prefixed with where.
 template <typename Config>
 Result<Config> finish(const JsonFields& fields, const Config& config) {
-  if (Status status = fields.finish(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(fields.finish());
   if (Status status = config.validate(); !status.ok()) {
     return Status::invalid_argument(fields.where() + ": " + status.message());
   }
@@ -172,7 +172,7 @@ Result<ResilienceConfig> resilience_config_from_json(const json& object) {
       f.fail_with(Status::invalid_argument("resilience config.timeout: " + status.message()));
     }
   }
-  if (Status status = f.finish(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   return config;
 }
 

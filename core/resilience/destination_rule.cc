@@ -142,7 +142,7 @@ Result<DestinationRulePolicies> policies_from_destination_rule(const json& rule)
     refuse(s, *spec, "workloadSelector", "sluice has no workloads to select");
     f.fail_with(s.finish());
   }
-  if (Status status = f.finish(); !status.ok()) return status;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   return policies;
 }
 

@@ -33,7 +33,7 @@ Result<BarrierResult> decide_and_run(BarrierStore& store, const BarrierKey& key,
   }
   Result<std::string> output = business();
   if (!output.ok()) return output.status();
-  if (Status s = store.set_output(key, operation, *output); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(store.set_output(key, operation, *output));
   return BarrierResult{.outcome = BarrierOutcome::kExecuted, .output = *std::move(output)};
 }
 
@@ -58,7 +58,7 @@ Result<BarrierResult> run_barrier(BarrierStore& store, const BarrierKey& key, Op
   if (key.saga_id.empty() || key.step.empty()) {
     return Status::invalid_argument("barrier: saga id and step must not be empty");
   }
-  if (Status s = store.begin(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(store.begin());
   Result<BarrierResult> result = decide_and_run(store, key, operation, business);
   if (!result.ok()) {
     store.rollback();

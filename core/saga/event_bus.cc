@@ -16,9 +16,9 @@ Status EventBus::subscribe(std::string_view service, const std::vector<std::stri
                            const broker::QueueConfig& config) {
   if (service.empty()) return Status::invalid_argument("event bus: a service name must not be empty");
   const std::string queue = queue_for(service);
-  if (Status s = broker_.create_queue(queue, config); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(broker_.create_queue(queue, config));
   for (const std::string& type : event_types) {
-    if (Status s = broker_.bind_queue(queue, exchange_, type); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(broker_.bind_queue(queue, exchange_, type));
   }
   return Status();
 }

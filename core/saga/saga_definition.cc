@@ -152,7 +152,7 @@ Result<SagaDefinition> saga_definition_from_json(const json& object) {
   JsonFields f(object, "saga");
   f.text("name", definition.name);
   const json* steps = f.object("steps");
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   if (steps == nullptr || !steps->is_array()) {
     return Status::invalid_argument("saga: \"steps\" must be a list of steps");
   }
@@ -170,7 +170,7 @@ Result<SagaDefinition> saga_definition_from_json(const json& object) {
     s.duration("timeout", step.timeout);
     const json* retry = s.object("retry");
     const json* compensation_retry = s.object("compensation_retry");
-    if (Status status = s.finish(); !status.ok()) return status;
+    SLUICE_RETURN_IF_ERROR(s.finish());
     if (retry != nullptr) {
       Status status = read_retry_policy(*retry, s.where() + ".retry", step.retry);
       if (!status.ok()) return status;
@@ -182,7 +182,7 @@ Result<SagaDefinition> saga_definition_from_json(const json& object) {
     }
     definition.steps.push_back(std::move(step));
   }
-  if (Status s = definition.validate(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(definition.validate());
   return definition;
 }
 

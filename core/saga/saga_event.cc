@@ -37,7 +37,7 @@ Result<SagaEvent> decode_event(std::string_view body) {
   f.text("idempotency_key", event.idempotency_key);
   f.text("traceparent", event.traceparent);
   const nlohmann::json* payload = f.object("payload");
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   if (!is_event_type(event.type)) {
     return Status::invalid_argument("saga event: \"type\" must be letters, digits, '_' or '-'; got \"" + event.type +
                                     "\"");

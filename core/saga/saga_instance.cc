@@ -116,7 +116,7 @@ Status SagaInstance::apply(const SagaRecord& record) {
       if (!current_attempt || progress.phase != Phase::kRunning) {
         return Status(StatusCode::kFailedPrecondition, "saga " + id_ + ": result for an attempt not running");
       }
-      if (Status s = finish_attempt(record, AttemptOutcome::kSucceeded); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(finish_attempt(record, AttemptOutcome::kSucceeded));
       progress.phase = Phase::kSucceeded;
       if (record.operation == Operation::kCompensation) return Status();
       if (record.data.is_object()) data_.update(record.data);
@@ -137,10 +137,8 @@ Status SagaInstance::apply(const SagaRecord& record) {
       if (!current_attempt || progress.phase != Phase::kRunning) {
         return Status(StatusCode::kFailedPrecondition, "saga " + id_ + ": result for an attempt not running");
       }
-      if (Status s = finish_attempt(record, record.timed_out ? AttemptOutcome::kTimedOut : AttemptOutcome::kFailed);
-          !s.ok()) {
-        return s;
-      }
+      SLUICE_RETURN_IF_ERROR(
+          finish_attempt(record, record.timed_out ? AttemptOutcome::kTimedOut : AttemptOutcome::kFailed));
       // A compensatable step whose attempt was not refused may have been applied (a copy
       // of the request, or a timed-out one, can still land): it will be compensated,
       // which a barrier makes harmless if it was not. Other kinds keep to timeouts: an

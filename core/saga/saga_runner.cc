@@ -81,7 +81,7 @@ SagaRunner::~SagaRunner() {
 }
 
 Status SagaRunner::register_definition(SagaDefinition definition) {
-  if (Status s = definition.validate(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(definition.validate());
   if (definitions_.contains(definition.name)) {
     return Status::invalid_argument("saga \"" + definition.name + "\" is already registered");
   }
@@ -135,7 +135,7 @@ Status SagaRunner::start(std::string_view definition, std::string saga_id, json 
   SagaRecord record{.type = RecordType::kStarted, .saga_id = std::move(saga_id)};
   record.definition = type->second->definition.name;
   record.data = std::move(data);
-  if (Status s = commit(*saga, std::move(record)); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(commit(*saga, std::move(record)));
   Saga& started = *saga;
   sagas_.emplace(started.instance.id(), std::move(saga));
   ++unfinished_;
@@ -147,7 +147,7 @@ Status SagaRunner::start_attempt(Saga& saga, std::uint32_t step, Operation opera
   record.step = step;
   record.operation = operation;
   record.attempt = attempt;
-  if (Status s = commit(saga, std::move(record)); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(commit(saga, std::move(record)));
   arm_timeout(saga, step, operation, attempt);
   outbox_.push_back({&saga, step, operation, attempt});
   return Status();
@@ -165,7 +165,7 @@ Status SagaRunner::advance(Saga& saga) {
         const Stage& s = instance.stages()[stage];
         for (std::uint32_t i = s.first; i < s.first + s.count; ++i) {
           if (instance.step(i).action.phase != Phase::kNotStarted) continue;
-          if (Status st = start_attempt(saga, i, Operation::kAction, 1); !st.ok()) return st;
+          SLUICE_RETURN_IF_ERROR(start_attempt(saga, i, Operation::kAction, 1));
         }
         return Status();
       }
@@ -181,7 +181,7 @@ Status SagaRunner::advance(Saga& saga) {
         return change_state(saga, SagaState::kFailedNeedsAttention,
                             failure + " (the pivot's outcome is unknown; nothing undone)");
       }
-      if (Status s = change_state(saga, SagaState::kCompensating, failure); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(change_state(saga, SagaState::kCompensating, failure));
       continue;
     }
     if (instance.state() == SagaState::kCompensating) {
@@ -211,7 +211,7 @@ Status SagaRunner::change_state(Saga& saga, SagaState state, std::string reason)
   SagaRecord record{.type = RecordType::kStateChanged, .saga_id = saga.instance.id()};
   record.state = state;
   record.reason = std::move(reason);
-  if (Status s = commit(saga, std::move(record)); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(commit(saga, std::move(record)));
   if (is_final(state)) {
     --unfinished_;
     for (std::uint32_t step = 0; step < saga.steps.size(); ++step) cancel_timer(saga, step);
@@ -281,7 +281,7 @@ Status SagaRunner::attempt_failed(Saga& saga, std::uint32_t step, Operation oper
     saga.steps[step].previous_delay = delay;
     record.retry_after = delay;
   }
-  if (Status s = commit(saga, std::move(record)); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(commit(saga, std::move(record)));
   if (retry) {
     arm_retry(saga, step, operation, attempt + 1, delay);
   } else if (operation == Operation::kAction) {
@@ -446,7 +446,7 @@ Result<std::size_t> SagaRunner::recover() {
     }
     if (Status s = advance(*saga); !s.ok()) return after_call(s);
   }
-  if (Status s = after_call(Status()); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(after_call(Status()));
   return resumed;
 }
 
@@ -456,12 +456,12 @@ const SagaInstance* SagaRunner::find(std::string_view saga_id) const {
 }
 
 Result<std::size_t> SagaRunner::forget_finished() {
-  if (Status s = flush(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(flush());
   std::vector<std::string> finished;
   for (const auto& [id, saga] : sagas_) {
     if (is_final(saga->instance.state())) finished.emplace_back(id);
   }
-  if (Status s = log_.erase(finished); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(log_.erase(finished));
   for (const std::string& id : finished) sagas_.erase(id);
   return finished.size();
 }

@@ -21,9 +21,9 @@ Status set_up_choreography_queues(broker::MessageBroker& broker) {
        {"PaymentCharged", "PaymentFailed", "StockReserved", "StockReservationFailed", "PaymentRefunded"}},
   };
   for (const auto& [queue, keys] : queues) {
-    if (Status s = broker.create_queue(queue, {.fifo = true}); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(broker.create_queue(queue, {.fifo = true}));
     for (std::string_view key : keys) {
-      if (Status s = broker.bind_queue(queue, kOrdersExchange, key, broker::Headers{}); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(broker.bind_queue(queue, kOrdersExchange, key, broker::Headers{}));
     }
   }
   return Status();

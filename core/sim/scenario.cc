@@ -57,7 +57,7 @@ Status read_link(const json& object, const std::string& where, LinkConfig& link)
   f.duration("latency_max", link.latency_max);
   probability(f, "loss", link.loss);
   probability(f, "duplicate", link.duplicate);
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   if (link.latency_min.count() < 0 || link.latency_max < link.latency_min) {
     return Status::invalid_argument(where + ": latency_min must be >= 0 and <= latency_max");
   }
@@ -72,7 +72,7 @@ Status read_service(const json& object, const std::string& where, ServiceConfig&
   f.count("concurrency", service.concurrency);
   f.count("max_queue", service.max_queue);
   probability(f, "error_rate", service.error_rate);
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   if (service.service_time_min.count() < 0 || service.service_time_max < service.service_time_min) {
     return Status::invalid_argument(where + ": service_time_min must be >= 0 and <= service_time_max");
   }
@@ -89,7 +89,7 @@ Status read_traffic(const json& object, TrafficConfig& traffic) {
   f.count("products", traffic.products);
   f.count("initial_stock", traffic.initial_stock);
   const json* phases = f.object("phases");
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   if (!(traffic.orders_per_second >= 0 && traffic.orders_per_second <= 100'000)) {
     return Status::invalid_argument("traffic.orders_per_second must be from 0 to 100000");
   }
@@ -108,7 +108,7 @@ Status read_traffic(const json& object, TrafficConfig& traffic) {
     pf.duration("from", phase.from);
     pf.duration("until", phase.until);
     pf.number("orders_per_second", phase.orders_per_second);
-    if (Status s = pf.finish(); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(pf.finish());
     if (phase.until <= phase.from) return Status::invalid_argument(where + ": until must be after from");
     if (!(phase.orders_per_second >= 0 && phase.orders_per_second <= 100'000)) {
       return Status::invalid_argument(where + ".orders_per_second must be from 0 to 100000");
@@ -131,7 +131,7 @@ Status read_saga(const json& value, SagaConfig& saga) {
   f.choice("mode", saga.mode, {{"orchestration", SagaMode::kOrchestration}, {"choreography", SagaMode::kChoreography}});
   f.duration("step_timeout", saga.step_timeout);
   f.count("max_attempts", saga.max_attempts);
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
   if (saga.step_timeout.count() <= 0) return Status::invalid_argument("saga.step_timeout must be positive");
   if (saga.max_attempts == 0) return Status::invalid_argument("saga.max_attempts must be at least 1");
   return Status();
@@ -180,7 +180,7 @@ Result<Fault> fault_from_json(const json& object, std::string where) {
     f.duration("for", lasts);
     fault.lasts = lasts;
   }
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
 
   auto missing = [&where](std::string_view what) { return Status::invalid_argument(where + ": " + std::string(what)); };
   if (!has_action) return missing("\"action\" is required");
@@ -250,7 +250,7 @@ Result<Scenario> scenario_from_json(const json& object) {
   const json* inventory_client = f.object("inventory_client");
   const json* notifications = f.object("notifications");
   const json* faults = f.object("faults");
-  if (Status s = f.finish(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(f.finish());
 
   if (scenario.name.empty()) return Status::invalid_argument("scenario: \"name\" is required");
   if (scenario.title.empty()) scenario.title = scenario.name;
@@ -262,13 +262,13 @@ Result<Scenario> scenario_from_json(const json& object) {
   }
   scenario.seed = static_cast<std::uint64_t>(seed);
   if (saga != nullptr) {
-    if (Status s = read_saga(*saga, scenario.saga); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(read_saga(*saga, scenario.saga));
   }
   if (traffic != nullptr) {
-    if (Status s = read_traffic(*traffic, scenario.traffic); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(read_traffic(*traffic, scenario.traffic));
   }
   if (network != nullptr) {
-    if (Status s = read_link(*network, "network", scenario.network); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(read_link(*network, "network", scenario.network));
   }
   if (links != nullptr) {
     if (!links->is_array()) return Status::invalid_argument("scenario.links must be an array");
@@ -283,12 +283,12 @@ Result<Scenario> scenario_from_json(const json& object) {
       JsonFields ends(ends_object, where);
       node(ends, "from", from);
       node(ends, "to", to);
-      if (Status s = ends.finish(); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(ends.finish());
       if (!from || !to || *from == *to)
         return Status::invalid_argument(where + ": needs \"from\" and \"to\", two different nodes");
       settings.erase("from");
       settings.erase("to");
-      if (Status s = read_link(settings, where, link.config); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(read_link(settings, where, link.config));
       link.from = *from;
       link.to = *to;
       scenario.links.push_back(link);
@@ -301,10 +301,8 @@ Result<Scenario> scenario_from_json(const json& object) {
       if (!service || *service == Node::kClient) {
         return Status::invalid_argument("services: unknown service \"" + name + "\"");
       }
-      if (Status s = read_service(settings, "services." + name, scenario.services[static_cast<std::size_t>(*service)]);
-          !s.ok()) {
-        return s;
-      }
+      SLUICE_RETURN_IF_ERROR(
+          read_service(settings, "services." + name, scenario.services[static_cast<std::size_t>(*service)]));
     }
   }
   if (inventory_client != nullptr) {
@@ -317,7 +315,7 @@ Result<Scenario> scenario_from_json(const json& object) {
     JsonFields nf(*notifications, "notifications");
     nf.duration("visibility_timeout", scenario.notifications.visibility_timeout);
     nf.count("max_receive_count", scenario.notifications.max_receive_count);
-    if (Status s = nf.finish(); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(nf.finish());
     if (scenario.notifications.max_receive_count < 1 || scenario.notifications.max_receive_count > 1000) {
       return Status::invalid_argument("notifications.max_receive_count must be from 1 to 1000");
     }

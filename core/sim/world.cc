@@ -12,7 +12,7 @@ constexpr std::string_view kGoodCard = "4111111111111111";
 
 Result<std::unique_ptr<World>> World::create(const Scenario& scenario, std::optional<std::uint64_t> seed) {
   std::unique_ptr<World> world(new World(scenario, seed.value_or(scenario.seed)));
-  if (Status s = world->set_up_broker(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(world->set_up_broker());
   world->order_ = std::make_unique<OrderService>(world->context_, world->prng_.fork());
   world->notification_ = std::make_unique<NotificationConsumer>(world->context_);
   world->analytics_ = std::make_unique<AnalyticsConsumer>(world->context_);
@@ -64,19 +64,17 @@ World::~World() {
 
 Status World::set_up_broker() {
   broker::QueueConfig dlq{.fifo = true};
-  if (Status s = broker_->create_queue(kNotificationDlq, dlq); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(broker_->create_queue(kNotificationDlq, dlq));
   broker::QueueConfig queue{.fifo = true, .visibility_timeout = scenario_.notifications.visibility_timeout};
   queue.redrive = broker::RedrivePolicy{.dead_letter_queue = std::string(kNotificationDlq),
                                         .max_receive_count = scenario_.notifications.max_receive_count};
-  if (Status s = broker_->create_queue(kNotificationQueue, queue); !s.ok()) return s;
-  if (Status s = broker_->declare_exchange(kOrdersExchange, broker::ExchangeType::kTopic); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(broker_->create_queue(kNotificationQueue, queue));
+  SLUICE_RETURN_IF_ERROR(broker_->declare_exchange(kOrdersExchange, broker::ExchangeType::kTopic));
   for (std::string_view type : {"OrderCreated", "OrderConfirmed", "OrderCancelled", "OrderNeedsAttention"}) {
-    if (Status s = broker_->bind_queue(kNotificationQueue, kOrdersExchange, type, broker::Headers{}); !s.ok()) {
-      return s;
-    }
+    SLUICE_RETURN_IF_ERROR(broker_->bind_queue(kNotificationQueue, kOrdersExchange, type, broker::Headers{}));
   }
   if (scenario_.saga.mode == SagaMode::kChoreography) {
-    if (Status s = set_up_choreography_queues(*broker_); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(set_up_choreography_queues(*broker_));
   }
   return broker_->create_topic(kOrderEventsLog, {.partitions = kOrderEventsPartitions});
 }

@@ -103,16 +103,16 @@ auto AmqpBroker::retrying(Call call) -> decltype(call()) {
 
 Status AmqpBroker::redeclare_everything() {
   for (const auto& [name, type] : exchanges_) {
-    if (Status s = declare_exchange_on_server(name, type); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(declare_exchange_on_server(name, type));
   }
   for (const auto& [name, queue] : sqs_queues_) {
-    if (Status s = declare_sqs_queue(name, queue.config); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(declare_sqs_queue(name, queue.config));
   }
   for (const auto& [name, declaration] : amqp_queues_) {
-    if (Status s = declare_classic_queue(name, declaration); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(declare_classic_queue(name, declaration));
   }
   for (const Binding& binding : bindings_) {
-    if (Status s = bind_on_server(binding); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(bind_on_server(binding));
   }
   // What was in flight went back to its queue when the connection closed: its handles
   // and tags are stale now.
@@ -120,14 +120,14 @@ Status AmqpBroker::redeclare_everything() {
   in_flight_.clear();
   unacked_.clear();
   for (const auto& [tag, consumer] : consumers_) {
-    if (Status s = subscribe(tag, consumer); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(subscribe(tag, consumer));
   }
   return Status();
 }
 
 Result<std::optional<std::uint32_t>> AmqpBroker::ready_count(std::string_view queue) const {
   AmqpSession& session = *session_;
-  if (Status s = session.ready(AmqpSession::kControl); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session.ready(AmqpSession::kControl));
   const amqp_queue_declare_ok_t* ok =
       amqp_queue_declare(session.raw(), AmqpSession::kControl, bytes_of(queue), 1, 0, 0, 0, amqp_empty_table);
   Status s = session.check(amqp_get_rpc_reply(session.raw()), AmqpSession::kControl, "queue.declare (passive)");
@@ -144,7 +144,7 @@ Status AmqpBroker::require_queue(std::string_view queue) const {
 }
 
 Status AmqpBroker::declare_sqs_queue(std::string_view name, const QueueConfig& config) {
-  if (Status s = session_->ready(AmqpSession::kControl); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kControl));
   AmqpTable arguments;
   arguments.add("x-queue-type", "quorum");
   if (config.redrive) {
@@ -163,7 +163,7 @@ Status AmqpBroker::declare_sqs_queue(std::string_view name, const QueueConfig& c
 }
 
 Status AmqpBroker::declare_classic_queue(std::string_view name, const broker::AmqpQueueDeclaration& declaration) {
-  if (Status s = session_->ready(AmqpSession::kControl); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kControl));
   const broker::AmqpQueueConfig& c = declaration.config;
   AmqpTable arguments;
   arguments.add("x-queue-type", "classic");
@@ -187,14 +187,14 @@ Status AmqpBroker::declare_classic_queue(std::string_view name, const broker::Am
 }
 
 Status AmqpBroker::declare_exchange_on_server(std::string_view name, broker::ExchangeType type) {
-  if (Status s = session_->ready(AmqpSession::kControl); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kControl));
   amqp_exchange_declare(session_->raw(), AmqpSession::kControl, bytes_of(name), bytes_of(exchange_type_name(type)), 0,
                         1, 0, 0, amqp_empty_table);
   return session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kControl, "exchange.declare");
 }
 
 Status AmqpBroker::bind_on_server(const Binding& binding) {
-  if (Status s = session_->ready(AmqpSession::kControl); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kControl));
   AmqpTable arguments;
   add_headers(arguments, binding.arguments);
   amqp_queue_bind(session_->raw(), AmqpSession::kControl, bytes_of(binding.queue), bytes_of(binding.exchange),
@@ -205,8 +205,8 @@ Status AmqpBroker::bind_on_server(const Binding& binding) {
 // ---- SQS queues
 
 Status AmqpBroker::create_queue(std::string_view name, const QueueConfig& config) {
-  if (Status s = broker::validate_queue_name(name, config.fifo); !s.ok()) return s;
-  if (Status s = config.validate(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(broker::validate_queue_name(name, config.fifo));
+  SLUICE_RETURN_IF_ERROR(config.validate());
   if (config.fifo) return unsupported("a FIFO queue (message groups, deduplication)");
   if (config.delay > 0s) return unsupported("a queue delay (DelaySeconds)");
   if (config.retention != QueueConfig{}.retention) return unsupported("a retention period other than 4 days");
@@ -226,24 +226,22 @@ Status AmqpBroker::create_queue(std::string_view name, const QueueConfig& config
                                       broker::sqs_error::kInvalidParameterValue);
     }
   }
-  if (Status s = retrying([&] { return declare_sqs_queue(name, config); }); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(retrying([&] { return declare_sqs_queue(name, config); }));
   sqs_queues_.emplace(std::string(name), SqsQueue{.config = config});
   return Status();
 }
 
 Status AmqpBroker::delete_queue(std::string_view name) {
-  if (Status s = require_queue(name); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(name));
   for (const auto& [source, queue] : sqs_queues_) {
     if (queue.config.redrive && queue.config.redrive->dead_letter_queue == name) {
       // RabbitMQ would drop the dead letters of `source` from then on.
       return unsupported("deleting " + std::string(name) + " while it is the dead-letter queue of " + source);
     }
   }
-  if (Status s = session_->ready(AmqpSession::kControl); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kControl));
   amqp_queue_delete(session_->raw(), AmqpSession::kControl, bytes_of(name), 0, 0);
-  if (Status s = session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kControl, "queue.delete"); !s.ok()) {
-    return s;
-  }
+  SLUICE_RETURN_IF_ERROR(session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kControl, "queue.delete"));
   std::erase_if(in_flight_, [&](const auto& entry) {
     if (entry.second.queue != name) return false;
     scheduler_.cancel(entry.second.visibility_timer);
@@ -273,8 +271,8 @@ Result<broker::BrokerSendResult> AmqpBroker::send(std::string_view queue, broker
   auto it = sqs_queues_.find(queue);
   const std::uint32_t max_bytes =
       it != sqs_queues_.end() ? it->second.config.max_message_bytes : QueueConfig{}.max_message_bytes;
-  if (Status s = require_queue(queue); !s.ok()) return s;
-  if (Status s = broker::validate_send(request.body, request.attributes, max_bytes); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
+  SLUICE_RETURN_IF_ERROR(broker::validate_send(request.body, request.attributes, max_bytes));
   if (!request.group_id.empty() || !request.deduplication_id.empty()) {
     return Status::invalid_argument("MessageGroupId and MessageDeduplicationId are for FIFO queues only",
                                     broker::sqs_error::kInvalidParameterValue);
@@ -404,7 +402,7 @@ void AmqpBroker::expire(const std::string& handle) {
   in_flight_.erase(it);
   if (flight.generation != session_->generation() || !session_->connected()) return;  // requeued by the server
   // Visible again; a quorum queue counts the return and dead-letters past its limit.
-  session_->check_status(amqp_basic_nack(session_->raw(), AmqpSession::kGets, flight.tag, 0, 1), "basic.nack");
+  session_->give_back(AmqpSession::kGets, flight.tag);
 }
 
 void AmqpBroker::serve_waiters(std::string_view queue) {
@@ -445,7 +443,7 @@ void AmqpBroker::poll_waiters() {
 }
 
 Result<broker::DeleteResult> AmqpBroker::delete_message(std::string_view queue, std::string_view receipt_handle) {
-  if (Status s = require_queue(queue); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
   auto it = in_flight_.find(receipt_handle);
   if (it != in_flight_.end() && it->second.queue == queue) {
     const InFlight flight = it->second;
@@ -469,8 +467,8 @@ Result<broker::DeleteResult> AmqpBroker::delete_message(std::string_view queue, 
 }
 
 Status AmqpBroker::change_visibility(std::string_view queue, std::string_view receipt_handle, time::Duration timeout) {
-  if (Status s = require_queue(queue); !s.ok()) return s;
-  if (Status s = broker::validate_visibility_timeout(timeout); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
+  SLUICE_RETURN_IF_ERROR(broker::validate_visibility_timeout(timeout));
   auto it = in_flight_.find(receipt_handle);
   if (it == in_flight_.end() || it->second.queue != queue) {
     if (!message_id_of_handle(receipt_handle)) return broker::invalid_handle(receipt_handle, queue);
@@ -484,8 +482,8 @@ Status AmqpBroker::change_visibility(std::string_view queue, std::string_view re
 }
 
 Status AmqpBroker::purge(std::string_view queue) {
-  if (Status s = require_queue(queue); !s.ok()) return s;
-  if (Status s = session_->ready(AmqpSession::kControl); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
+  SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kControl));
   amqp_queue_purge(session_->raw(), AmqpSession::kControl, bytes_of(queue));
   return session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kControl, "queue.purge");
 }
@@ -509,12 +507,12 @@ Result<broker::QueueStats> AmqpBroker::queue_stats(std::string_view queue) const
 
 Result<QueueConfig> AmqpBroker::queue_config(std::string_view queue) const {
   if (auto it = sqs_queues_.find(queue); it != sqs_queues_.end()) return it->second.config;
-  if (Status s = require_queue(queue); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
   return unsupported("reading the attributes of a queue another client declared");
 }
 
 Status AmqpBroker::set_queue_attributes(std::string_view queue, const QueueConfig& config) {
-  if (Status s = require_queue(queue); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
   auto it = sqs_queues_.find(queue);
   if (it == sqs_queues_.end()) return unsupported("changing a queue another client declared");
   if (config.fifo != it->second.config.fifo) {
@@ -525,7 +523,7 @@ Status AmqpBroker::set_queue_attributes(std::string_view queue, const QueueConfi
     return Status::invalid_argument("a queue cannot be its own dead-letter queue",
                                     broker::sqs_error::kInvalidParameterValue);
   }
-  if (Status s = config.validate(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(config.validate());
   // Kept here, not on the server: these change at once.
   QueueConfig client_side = it->second.config;
   client_side.visibility_timeout = config.visibility_timeout;
@@ -543,7 +541,7 @@ Status AmqpBroker::set_queue_attributes(std::string_view queue, const QueueConfi
 // ---- AMQP queues
 
 Status AmqpBroker::declare_amqp_queue(std::string_view name, const broker::AmqpQueueDeclaration& declaration) {
-  if (Status s = declaration.config.validate(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(declaration.config.validate());
   if (sqs_queues_.contains(name)) {
     return Status(StatusCode::kFailedPrecondition, "an SQS queue is named " + std::string(name),
                   broker::amqp_error::kPreconditionFailed);
@@ -553,18 +551,16 @@ Status AmqpBroker::declare_amqp_queue(std::string_view name, const broker::AmqpQ
     return Status(StatusCode::kFailedPrecondition, "queue " + std::string(name) + " was declared otherwise",
                   broker::amqp_error::kPreconditionFailed);
   }
-  if (Status s = retrying([&] { return declare_classic_queue(name, declaration); }); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(retrying([&] { return declare_classic_queue(name, declaration); }));
   amqp_queues_.emplace(std::string(name), declaration);
   return Status();
 }
 
 Status AmqpBroker::subscribe(std::string_view consumer_tag, const Consumer& consumer) {
-  if (Status s = session_->ready(AmqpSession::kConsume); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kConsume));
   amqp_basic_qos(session_->raw(), AmqpSession::kConsume, 0,
                  static_cast<std::uint16_t>(std::min<std::uint32_t>(consumer.prefetch, 65535)), 0);
-  if (Status s = session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kConsume, "basic.qos"); !s.ok()) {
-    return s;
-  }
+  SLUICE_RETURN_IF_ERROR(session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kConsume, "basic.qos"));
   amqp_basic_consume(session_->raw(), AmqpSession::kConsume, bytes_of(consumer.queue), bytes_of(consumer_tag), 0, 0, 0,
                      amqp_empty_table);
   return session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kConsume, "basic.consume");
@@ -572,13 +568,13 @@ Status AmqpBroker::subscribe(std::string_view consumer_tag, const Consumer& cons
 
 Status AmqpBroker::consume(std::string_view queue, std::string_view consumer_tag, std::uint32_t prefetch,
                            broker::AmqpQueue::DeliveryCallback deliver) {
-  if (Status s = require_queue(queue); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
   if (consumers_.contains(consumer_tag)) {
     return Status(StatusCode::kFailedPrecondition, "consumer tag " + std::string(consumer_tag) + " is in use",
                   broker::amqp_error::kPreconditionFailed);
   }
   Consumer consumer{std::string(queue), prefetch, std::move(deliver)};
-  if (Status s = subscribe(consumer_tag, consumer); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(subscribe(consumer_tag, consumer));
   consumers_.emplace(std::string(consumer_tag), std::move(consumer));
   return Status();
 }
@@ -592,9 +588,7 @@ Status AmqpBroker::cancel(std::string_view queue, std::string_view consumer_tag)
   consumers_.erase(it);
   if (!session_->connected()) return Status();  // nothing to cancel on a connection that went
   amqp_basic_cancel(session_->raw(), AmqpSession::kConsume, bytes_of(consumer_tag));
-  if (Status s = session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kConsume, "basic.cancel"); !s.ok()) {
-    return s;
-  }
+  SLUICE_RETURN_IF_ERROR(session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kConsume, "basic.cancel"));
   // What it had not settled goes back to the queue (RabbitMQ would keep it with the
   // channel; the in-memory broker, and this interface, hand it to the next consumer).
   for (auto entry = unacked_.begin(); entry != unacked_.end();) {
@@ -603,8 +597,7 @@ Status AmqpBroker::cancel(std::string_view queue, std::string_view consumer_tag)
       continue;
     }
     if (entry->first >> kTagBits == session_->generation()) {
-      session_->check_status(amqp_basic_nack(session_->raw(), AmqpSession::kConsume, entry->second.server_tag, 0, 1),
-                             "basic.nack");
+      session_->give_back(AmqpSession::kConsume, entry->second.server_tag);
     }
     entry = unacked_.erase(entry);
   }
@@ -616,8 +609,7 @@ void AmqpBroker::on_delivery(AmqpIncoming in) {
   auto consumer = consumers_.find(in.consumer_tag);
   if (consumer == consumers_.end()) {
     // Sent before the cancel took effect: back to the queue, as a cancel does.
-    session_->check_status(amqp_basic_nack(session_->raw(), AmqpSession::kConsume, in.delivery_tag, 0, 1),
-                           "basic.nack");
+    session_->give_back(AmqpSession::kConsume, in.delivery_tag);
     return;
   }
   const std::uint64_t tag = (session_->generation() << kTagBits) | in.delivery_tag;
@@ -681,17 +673,17 @@ Status AmqpBroker::declare_exchange(std::string_view name, broker::ExchangeType 
     return Status(StatusCode::kFailedPrecondition, "exchange " + std::string(name) + " has another type",
                   broker::amqp_error::kPreconditionFailed);
   }
-  if (Status s = retrying([&] { return declare_exchange_on_server(name, type); }); !s.ok()) return s;
-  if (Status r = routes_.declare_exchange(name, type); !r.ok()) return r;
+  SLUICE_RETURN_IF_ERROR(retrying([&] { return declare_exchange_on_server(name, type); }));
+  SLUICE_RETURN_IF_ERROR(routes_.declare_exchange(name, type));
   exchanges_.emplace(std::string(name), type);
   return Status();
 }
 
 Status AmqpBroker::bind_queue(std::string_view queue, std::string_view exchange, std::string_view key,
                               const broker::Headers& arguments) {
-  if (Status s = require_queue(queue); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(require_queue(queue));
   Binding binding{std::string(queue), std::string(exchange), std::string(key), arguments};
-  if (Status s = retrying([&] { return bind_on_server(binding); }); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(retrying([&] { return bind_on_server(binding); }));
   if (!exchanges_.contains(exchange)) {
     // Declared by another client: mirror it for naming the queues a publish reaches.
     (void)routes_.declare_exchange(exchange, broker::ExchangeType::kDirect);
@@ -768,15 +760,13 @@ Status AmqpBroker::delete_declared() {
         if (name != queue && q.config.redrive && q.config.redrive->dead_letter_queue == queue) q.config.redrive.reset();
       }
     }
-    if (Status s = delete_queue(queue); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(delete_queue(queue));
   }
   for (const auto& [name, type] : exchanges_) {
-    if (Status s = session_->ready(AmqpSession::kControl); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(session_->ready(AmqpSession::kControl));
     amqp_exchange_delete(session_->raw(), AmqpSession::kControl, bytes_of(name), 0);
-    if (Status s = session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kControl, "exchange.delete");
-        !s.ok()) {
-      return s;
-    }
+    SLUICE_RETURN_IF_ERROR(
+        session_->check(amqp_get_rpc_reply(session_->raw()), AmqpSession::kControl, "exchange.delete"));
     (void)routes_.delete_exchange(name);
   }
   exchanges_.clear();

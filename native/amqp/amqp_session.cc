@@ -66,7 +66,7 @@ AmqpSession::~AmqpSession() { close(); }
 
 Result<std::unique_ptr<AmqpSession>> AmqpSession::connect(Options options, DeliveryHandler on_delivery) {
   std::unique_ptr<AmqpSession> session(new AmqpSession(std::move(options), std::move(on_delivery)));
-  if (Status s = session->open(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(session->open());
   return session;
 }
 
@@ -146,10 +146,10 @@ Status AmqpSession::reconnect() {
 
 Status AmqpSession::open_channel(amqp_channel_t channel) {
   amqp_channel_open(connection_, channel);
-  if (Status s = check(amqp_get_rpc_reply(connection_), channel, "channel.open"); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(check(amqp_get_rpc_reply(connection_), channel, "channel.open"));
   if (channel == kPublish) {
     amqp_confirm_select(connection_, channel);
-    if (Status s = check(amqp_get_rpc_reply(connection_), channel, "confirm.select"); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(check(amqp_get_rpc_reply(connection_), channel, "confirm.select"));
     next_publish_tag_ = 1;
     acked_up_to_ = 0;
     confirms_.clear();
@@ -160,7 +160,7 @@ Status AmqpSession::open_channel(amqp_channel_t channel) {
 
 Status AmqpSession::ready(amqp_channel_t channel) {
   if (connection_ == nullptr) {
-    if (Status s = reconnect(); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(reconnect());
   }
   if (!open_[channel]) return open_channel(channel);
   return Status();
@@ -170,6 +170,11 @@ Status AmqpSession::check_status(int status, std::string_view what) {
   if (status == AMQP_STATUS_OK) return Status();
   lost(std::string(what) + ": " + amqp_error_string2(status));
   return Status(StatusCode::kUnavailable, "the connection to RabbitMQ was lost during " + std::string(what));
+}
+
+void AmqpSession::give_back(amqp_channel_t channel, std::uint64_t delivery_tag) {
+  const int status = amqp_basic_nack(connection_, channel, delivery_tag, /*multiple=*/0, /*requeue=*/1);
+  if (status != AMQP_STATUS_OK) lost(std::string("basic.nack: ") + amqp_error_string2(status));
 }
 
 Status AmqpSession::check(amqp_rpc_reply_t reply, amqp_channel_t channel, std::string_view what) {
@@ -321,7 +326,7 @@ void AmqpSession::pump(std::chrono::milliseconds wait) {
 
 Result<PublishConfirm> AmqpSession::publish(std::string_view exchange, std::string_view routing_key, bool mandatory,
                                             AmqpTable& headers, const AmqpOutgoing& outgoing, std::string_view body) {
-  if (Status s = ready(kPublish); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(ready(kPublish));
   amqp_basic_properties_t properties{};
   properties._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
   properties.delivery_mode = 2;  // persistent: durable queues keep it across a restart
@@ -347,12 +352,10 @@ Result<PublishConfirm> AmqpSession::publish(std::string_view exchange, std::stri
   returned_ = false;
   publish_channel_error_.reset();
   const std::uint64_t tag = next_publish_tag_++;
-  if (Status s = check_status(amqp_basic_publish(connection_, kPublish, bytes_of(exchange), bytes_of(routing_key),
-                                                 mandatory ? 1 : 0, 0, &properties, bytes_of(body)),
-                              "basic.publish");
-      !s.ok()) {
-    return s;
-  }
+  SLUICE_RETURN_IF_ERROR(
+      check_status(amqp_basic_publish(connection_, kPublish, bytes_of(exchange), bytes_of(routing_key),
+                                      mandatory ? 1 : 0, 0, &properties, bytes_of(body)),
+                   "basic.publish"));
   const auto deadline = std::chrono::steady_clock::now() + options_.confirm_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto it = confirms_.find(tag); it != confirms_.end()) {
@@ -378,9 +381,9 @@ Result<PublishConfirm> AmqpSession::publish(std::string_view exchange, std::stri
 }
 
 Result<std::optional<AmqpIncoming>> AmqpSession::get(std::string_view queue) {
-  if (Status s = ready(kGets); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(ready(kGets));
   const amqp_rpc_reply_t reply = amqp_basic_get(connection_, kGets, bytes_of(queue), 0);
-  if (Status s = check(reply, kGets, "basic.get"); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(check(reply, kGets, "basic.get"));
   if (reply.reply.id != AMQP_BASIC_GET_OK_METHOD) return std::optional<AmqpIncoming>();
   const auto* got = static_cast<amqp_basic_get_ok_t*>(reply.reply.decoded);
   bool ok = false;

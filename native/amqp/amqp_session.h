@@ -95,6 +95,10 @@ class AmqpSession {
   Status check(amqp_rpc_reply_t reply, amqp_channel_t channel, std::string_view what);
   // check_status: the same for librabbitmq calls that return an int status.
   Status check_status(int status, std::string_view what);
+  // give_back: basic.nack with requeue for one delivery on `channel`. It reports nothing:
+  // a failed send closes the connection (see lost()), and RabbitMQ requeues every
+  // delivery a closed connection left unsettled, so the message comes back either way.
+  void give_back(amqp_channel_t channel, std::uint64_t delivery_tag);
 
   // publish: sends and waits for the confirm (and a return, with `mandatory`).
   Result<PublishConfirm> publish(std::string_view exchange, std::string_view routing_key, bool mandatory,

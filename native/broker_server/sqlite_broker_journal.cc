@@ -124,10 +124,10 @@ Result<std::unique_ptr<SqliteBrokerJournal>> SqliteBrokerJournal::open(const std
   if (!opened.ok()) return opened.status();
   SqliteDb db = *std::move(opened);
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
-    if (Status s = db.exec(sql); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(db.exec(sql));
   }
   for (const char* sql : kSchema) {
-    if (Status s = db.exec(sql); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(db.exec(sql));
   }
   auto statements = std::make_unique<Statements>();
   const std::pair<SqliteStatement*, const char*> prepared[] = {
@@ -287,8 +287,8 @@ void SqliteBrokerJournal::deduplication_recorded(std::string_view queue, std::st
 
 Result<SqliteBrokerJournal::Restored> SqliteBrokerJournal::restore(broker::InMemoryBroker& broker) {
   Restored restored;
-  if (Status s = restore_queues(broker, restored); !s.ok()) return s;
-  if (Status s = restore_messages(broker, restored); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(restore_queues(broker, restored));
+  SLUICE_RETURN_IF_ERROR(restore_messages(broker, restored));
   broker.set_journal(this);
   return restored;
 }

@@ -146,13 +146,13 @@ void SqsApi::handle(const HttpRequest& request, Responder reply) {
   if (operation == "SendMessageBatch") return reply(send_batch(*body));
   if (operation == "DeleteMessageBatch") {
     return reply(batch(*body, "Entries", [this](const std::string& queue, const json& entry) -> Result<json> {
-      if (Status s = delete_entry(queue, entry); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(delete_entry(queue, entry));
       return json::object();
     }));
   }
   if (operation == "ChangeMessageVisibilityBatch") {
     return reply(batch(*body, "Entries", [this](const std::string& queue, const json& entry) -> Result<json> {
-      if (Status s = change_entry(queue, entry); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(change_entry(queue, entry));
       return json::object();
     }));
   }

@@ -23,7 +23,7 @@ Result<std::unique_ptr<SqliteBarrier>> SqliteBarrier::open(const std::string& pa
                           "CREATE TABLE IF NOT EXISTS saga_barrier (saga_id TEXT NOT NULL, step TEXT NOT NULL, "
                           "slot INTEGER NOT NULL, reason INTEGER NOT NULL, output TEXT NOT NULL DEFAULT '', "
                           "PRIMARY KEY (saga_id, step, slot))"}) {
-    if (Status s = barrier->db_.exec(sql); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(barrier->db_.exec(sql));
   }
   struct Prepared {
     SqliteStatement* into;
@@ -51,7 +51,7 @@ void SqliteBarrier::rollback() { static_cast<void>(db_.exec("ROLLBACK")); }
 Result<bool> SqliteBarrier::insert(const saga::BarrierKey& key, saga::Operation slot, saga::Operation reason) {
   bind_key(insert_, key, slot);
   insert_.bind(4, slot_number(reason));
-  if (Status s = insert_.run(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(insert_.run());
   return db_.changes() > 0;
 }
 

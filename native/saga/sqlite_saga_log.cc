@@ -9,14 +9,14 @@ Result<std::unique_ptr<SqliteSagaLog>> SqliteSagaLog::open(const std::string& pa
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                           "CREATE TABLE IF NOT EXISTS saga_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
                           "saga_id TEXT NOT NULL, record TEXT NOT NULL)"}) {
-    if (Status s = opened.exec(sql); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(opened.exec(sql));
   }
   Result<SqliteStatement> insert = opened.prepare("INSERT INTO saga_log (saga_id, record) VALUES (?1, ?2)");
   if (!insert.ok()) return insert.status();
   Result<SqliteStatement> compact = opened.prepare("DELETE FROM saga_log WHERE seq < ?1");
   if (!compact.ok()) return compact.status();
   std::unique_ptr<SqliteSagaLog> log(new SqliteSagaLog(std::move(opened), *std::move(insert), *std::move(compact)));
-  if (Status s = log->read_live_sagas(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(log->read_live_sagas());
   return log;
 }
 
@@ -46,7 +46,7 @@ Status SqliteSagaLog::append(saga::SagaRecord&& record) {
 }
 
 Status SqliteSagaLog::in_transaction(const std::function<Status()>& work) {
-  if (Status s = db_.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(db_.exec("BEGIN IMMEDIATE"));
   Status status = work();
   if (status.ok()) status = db_.exec("COMMIT");
   if (!status.ok()) {
@@ -69,13 +69,13 @@ Status SqliteSagaLog::sync() {
     for (const auto& [saga_id, text] : pending_) {
       insert_.bind(1, saga_id);
       insert_.bind(2, text);
-      if (Status s = insert_.run(); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(insert_.run());
       last_row = sqlite3_last_insert_rowid(db_.handle());
       if (!first_row_.contains(saga_id)) new_sagas.emplace_back(saga_id, last_row);
     }
     if (low_water() > compacted_below_) {
       compact_.bind(1, low_water());
-      if (Status s = compact_.run(); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(compact_.run());
     }
     return Status();
   });

@@ -36,7 +36,7 @@ Status SqliteStatement::for_each_row(const std::function<Status()>& per_row) {
     Result<bool> row = step();
     if (!row.ok()) return row.status();
     if (!*row) return Status();
-    if (Status status = per_row(); !status.ok()) return status;
+    SLUICE_RETURN_IF_ERROR(per_row());
   }
 }
 

@@ -36,8 +36,8 @@ Result<std::unique_ptr<BrokerLink>> BrokerLink::open(asio::io_context& io, time:
   link->address_ = {"127.0.0.1", link->http_->port()};
   link->sqs_ =
       std::make_unique<SqsApi>(*link->rabbitmq_, scheduler, "http://127.0.0.1:" + std::to_string(link->http_->port()));
-  if (Status s = link->sqs_->add_routes(link->router_); !s.ok()) return s;
-  if (Status s = add_broker_routes(link->router_, *link->rabbitmq_, scheduler); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(link->sqs_->add_routes(link->router_));
+  SLUICE_RETURN_IF_ERROR(add_broker_routes(link->router_, *link->rabbitmq_, scheduler));
   return link;
 }
 

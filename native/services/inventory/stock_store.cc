@@ -21,10 +21,10 @@ Result<std::unique_ptr<StockStore>> StockStore::open(const std::string& path) {
                           "CHECK (quantity >= 0))",
                           "CREATE TABLE IF NOT EXISTS reservations (saga_id TEXT NOT NULL, step TEXT NOT NULL, "
                           "product_id TEXT NOT NULL, quantity INTEGER NOT NULL)"}) {
-    if (Status s = db.exec(sql); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(db.exec(sql));
   }
   for (const StockItem& item : kSeed) {
-    if (Status s = store->add(item); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(store->add(item));
   }
   return store;
 }
@@ -77,7 +77,7 @@ Result<ReserveOutcome> StockStore::reserve(const saga::BarrierKey& key, const st
         record.bind(2, key.step);
         record.bind(3, item.product_id);
         record.bind(4, static_cast<std::int64_t>(item.quantity));
-        if (Status s = record.run(); !s.ok()) return s;
+        SLUICE_RETURN_IF_ERROR(record.run());
       }
       return json{{"reservationId", std::string(key.saga_id) + ":" + std::string(key.step)}}.dump();
     });

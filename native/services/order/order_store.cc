@@ -27,7 +27,7 @@ std::string iso8601(std::int64_t ms) {
 }
 
 Status in_transaction(SqliteDb& db, const std::function<Status()>& work) {
-  if (Status s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
   Status status = work();
   if (status.ok()) status = db.exec("COMMIT");
   if (!status.ok()) static_cast<void>(db.exec("ROLLBACK"));
@@ -48,7 +48,7 @@ Result<std::unique_ptr<OrderStore>> OrderStore::open(const std::string& path) {
         "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, routing_key TEXT NOT NULL, "
         "body TEXT NOT NULL, traceparent TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, "
         "published INTEGER NOT NULL DEFAULT 0)"}) {
-    if (Status s = store->db_.exec(sql); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(store->db_.exec(sql));
   }
   return store;
 }
@@ -98,7 +98,7 @@ Status OrderStore::create(const Order& requested) {
     statement.bind(7, order.reason);
     statement.bind(8, order.traceparent);
     statement.bind(9, order.created_at_ms);
-    if (Status s = statement.run(); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(statement.run());
     return add_event(order, "OrderCreated");
   });
 }
@@ -123,7 +123,7 @@ Result<bool> OrderStore::finish(const std::string& order_id, std::string_view st
     statement.bind(1, order_id);
     statement.bind(2, status);
     statement.bind(3, reason);
-    if (Status s = statement.run(); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(statement.run());
     order.status = std::string(status);
     order.reason = reason;
     changed = true;
@@ -217,7 +217,7 @@ Result<std::vector<OutboxEvent>> OrderStore::unpublished(std::size_t limit) {
 Status OrderStore::mark_published(std::int64_t event_id) {
   // Losing this mark (power loss before the next fsync) only publishes the event again,
   // which consumers drop by its idempotency key: it need not wait for an fsync.
-  if (Status s = db_.exec("PRAGMA synchronous=NORMAL"); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(db_.exec("PRAGMA synchronous=NORMAL"));
   Result<SqliteStatement> update = db_.prepare("UPDATE outbox SET published = 1 WHERE id = ?1");
   Status status = update.ok() ? Status() : update.status();
   if (update.ok()) {

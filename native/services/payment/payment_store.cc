@@ -17,13 +17,10 @@ Result<std::unique_ptr<PaymentStore>> PaymentStore::open(const std::string& path
   Result<std::unique_ptr<SqliteBarrier>> barrier = SqliteBarrier::open(path);
   if (!barrier.ok()) return barrier.status();
   std::unique_ptr<PaymentStore> store(new PaymentStore(*std::move(barrier)));
-  if (Status s = store->db_->db().exec(
-          "CREATE TABLE IF NOT EXISTS payments (payment_id TEXT PRIMARY KEY, saga_id TEXT NOT NULL, "
-          "step TEXT NOT NULL, user_id TEXT NOT NULL, amount_cents INTEGER NOT NULL CHECK (amount_cents > 0), "
-          "card_last4 TEXT NOT NULL, status TEXT NOT NULL)");
-      !s.ok()) {
-    return s;
-  }
+  SLUICE_RETURN_IF_ERROR(store->db_->db().exec(
+      "CREATE TABLE IF NOT EXISTS payments (payment_id TEXT PRIMARY KEY, saga_id TEXT NOT NULL, "
+      "step TEXT NOT NULL, user_id TEXT NOT NULL, amount_cents INTEGER NOT NULL CHECK (amount_cents > 0), "
+      "card_last4 TEXT NOT NULL, status TEXT NOT NULL)"));
   return store;
 }
 
@@ -47,7 +44,7 @@ Result<PaymentOutcome> PaymentStore::charge(const saga::BarrierKey& key, const C
         statement.bind(4, request.user_id);
         statement.bind(5, request.amount_cents);
         statement.bind(6, request.card.size() >= 4 ? request.card.substr(request.card.size() - 4) : request.card);
-        if (Status s = statement.run(); !s.ok()) return s;
+        SLUICE_RETURN_IF_ERROR(statement.run());
         return json{{"paymentId", id}}.dump();
       });
   if (!result.ok()) return result.status();
@@ -66,7 +63,7 @@ Result<PaymentOutcome> PaymentStore::refund(const saga::BarrierKey& key) {
         if (!update.ok()) return update.status();
         SqliteStatement statement = *std::move(update);
         statement.bind(1, payment_id_of(key));
-        if (Status s = statement.run(); !s.ok()) return s;
+        SLUICE_RETURN_IF_ERROR(statement.run());
         return json{{"paymentId", payment_id_of(key)}}.dump();
       });
   if (!result.ok()) return result.status();

@@ -93,7 +93,7 @@ class ChoreographyTest : public ::testing::Test {
   }
   void poll_tracker() {
     poll("tracker", [this](const SagaEvent& e) -> Result<Events> {
-      if (Status s = tracker.observe(e); !s.ok()) return s;
+      SLUICE_RETURN_IF_ERROR(tracker.observe(e));
       return Events{};
     });
   }

@@ -175,7 +175,7 @@ class OrderParticipants {
         run_barrier(barrier_, {command.saga_id, command.step_name}, command.operation, [&]() -> Result<std::string> {
           if (target == "charge" && decline_card) return Status::invalid_argument("card_declined");
           if (target == "confirmOrder" && order_closed) return Status::invalid_argument("order_closed");
-          if (Status s = record_effect_(target); !s.ok()) return s;
+          SLUICE_RETURN_IF_ERROR(record_effect_(target));
           return std::string(R"({")" + target + R"(Id": "1"})");
         });
     StepResult result =

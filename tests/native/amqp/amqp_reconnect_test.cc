@@ -32,7 +32,9 @@ class AmqpReconnectTest : public ::testing::Test {
     ASSERT_NE(broker_, nullptr);
   }
   void TearDown() override {
-    if (broker_) EXPECT_TRUE(broker_->delete_declared().ok());
+    if (broker_) {
+      EXPECT_TRUE(broker_->delete_declared().ok());
+    }
   }
 
   // drain: every message in `queue`, each deleted once received; body -> times seen.

@@ -12,12 +12,6 @@ using namespace std::chrono_literals;
 using testing::RawClient;
 using testing::ServerThread;
 
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 class HttpServerTest : public ::testing::Test {
  protected:
   HttpServerTest() {

@@ -45,13 +45,13 @@ TEST(SqliteBarrierTest, TheBusinessWriteCommitsOrRollsBackWithTheBarrierRows) {
   const saga::BarrierKey key{"order-1", "charge_payment"};
   // The write happens, then the business call fails: both it and the barrier row go.
   Result<BarrierResult> failed = run_barrier(*barrier, key, Operation::kAction, [&]() -> Result<std::string> {
-    if (Status s = db.exec("UPDATE balance SET amount = amount - 30"); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(db.exec("UPDATE balance SET amount = amount - 30"));
     return Status::invalid_argument("card_declined");
   });
   EXPECT_EQ(failed.status().message(), "card_declined");
   EXPECT_EQ(balance(db), 100);
   auto charge = [&]() -> Result<std::string> {
-    if (Status s = db.exec("UPDATE balance SET amount = amount - 30"); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(db.exec("UPDATE balance SET amount = amount - 30"));
     return std::string(R"({"paymentId":"p-1"})");
   };
   EXPECT_EQ(run_barrier(*barrier, key, Operation::kAction, charge)->outcome, BarrierOutcome::kExecuted);
