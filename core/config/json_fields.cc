@@ -24,7 +24,10 @@ const json* JsonFields::take(std::string_view key) {
 
 void JsonFields::fail(std::string_view key, const std::string& rule, const json& value) {
   if (!status_.ok()) return;
-  status_ = Status::invalid_argument(where_ + "." + std::string(key) + " " + rule + "; got " + value.dump());
+  // The value as the reader sent it, clipped: it may be a 256 KiB string.
+  std::string shown = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
+  status_ = Status::invalid_argument(where_ + "." + std::string(key) + " " + rule + "; got " + shown);
 }
 
 void JsonFields::fail_with(const Status& status) {

@@ -63,6 +63,9 @@ class JsonFields {
 
   // finish: the first error, or an unknown field, or OK.
   Status finish() const;
+  // finish_allowing_unknown: the first error or OK; for messages, whose producers may
+  // add fields this reader does not know yet.
+  Status finish_allowing_unknown() const { return status_; }
 
   const std::string& where() const { return where_; }
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <optional>
 #include <random>
 #include <utility>
@@ -10,6 +11,23 @@
 namespace sluice::native {
 
 using tcp = asio::ip::tcp;
+
+namespace {
+
+// run_handler: calls `handler`; if it throws, its request fails with a 500 and the
+// connection and the process go on (a bug in one handler must not take a service down).
+// The copy of `respond` shares its "answered" flag: if the handler answered before it
+// threw, that answer stands.
+void run_handler(const Handler& handler, const HttpRequest& request, const PathParams& params, Responder respond) {
+  Responder on_throw = respond;
+  try {
+    handler(request, params, std::move(respond));
+  } catch (const std::exception& error) {
+    on_throw(HttpResponse::json(500, {{"error", "internal error"}, {"detail", error.what()}}));
+  }
+}
+
+}  // namespace
 
 // HttpConnection: one client. Requests go to handlers in order; their responses wait in
 // `slots_` and are written strictly in request order.
@@ -127,7 +145,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     }
     if (fault.delay.count() == 0) {
       if (fault.error) return respond(std::move(*fault.error));
-      return (*match.handler)(*shared_request, match.params, std::move(respond));
+      return run_handler(*match.handler, *shared_request, match.params, std::move(respond));
     }
     // Injected latency: the request waits, then fails or goes on to its handler.
     auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), fault.delay);
@@ -135,7 +153,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     timer->async_wait([timer, handler, shared_request, params = std::move(match.params), respond = std::move(respond),
                        error = std::move(fault.error)](const asio::error_code&) mutable {
       if (error) return respond(std::move(*error));
-      (*handler)(*shared_request, params, std::move(respond));
+      run_handler(*handler, *shared_request, params, std::move(respond));
     });
   }
 

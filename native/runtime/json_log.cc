@@ -30,7 +30,7 @@ json otlp_value(const json& value) {
   if (value.is_number_integer()) return {{"intValue", std::to_string(value.get<std::int64_t>())}};
   if (value.is_number()) return {{"doubleValue", value}};
   if (value.is_string()) return {{"stringValue", value}};
-  return {{"stringValue", value.dump()}};
+  return {{"stringValue", value.dump(-1, ' ', false, json::error_handler_t::replace)}};
 }
 
 }  // namespace

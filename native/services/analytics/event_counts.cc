@@ -7,30 +7,20 @@ EventCounts::EventCounts(prometheus::Registry& registry)
                   .Name("order_events_total")
                   .Help("Order events processed, each once, by type")
                   .Register(registry)),
-      errors_(prometheus::BuildCounter()
-                  .Name("order_event_errors_total")
-                  .Help("Order events that could not be processed, by type")
-                  .Register(registry)),
       duration_(prometheus::BuildHistogram()
                     .Name("order_event_processing_seconds")
                     .Help("Time from receiving an order event to having counted it")
                     .Register(registry)),
       seen_(100'000) {}
 
-Result<bool> EventCounts::record(const nlohmann::json& event, std::chrono::steady_clock::time_point started) {
-  const std::string type = event.is_object() ? event.value("eventType", "") : "";
-  if (type.empty() || !event.contains("idempotencyKey") || !event["idempotencyKey"].is_string()) {
-    errors_.Add({{"event_type", type.empty() ? "unknown" : type}}).Increment();
-    return Status::invalid_argument("the event has no eventType or idempotencyKey");
-  }
-  if (!seen_.insert(event["idempotencyKey"].get<std::string>())) {
+bool EventCounts::record(const services::OrderEvent& event, std::chrono::steady_clock::time_point started) {
+  const std::string& type = event.event_type;
+  if (!seen_.insert(event.idempotency_key)) {
     ++duplicates_;
     return false;
   }
   ++by_type_[type];
-  if (type == "OrderConfirmed" && event.contains("total") && event["total"].is_number()) {
-    confirmed_revenue_ += event["total"].get<double>();
-  }
+  if (type == "OrderConfirmed" && event.total) confirmed_revenue_ += *event.total;
   events_.Add({{"event_type", type}}).Increment();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   duration_.Add({{"event_type", type}}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.05, 0.1, 0.5, 1, 5})

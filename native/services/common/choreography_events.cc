@@ -25,14 +25,13 @@ std::string routing_key_of(std::string_view event_type) {
   return key;
 }
 
-nlohmann::json follow_up(const nlohmann::json& cause, std::string_view event_type, const nlohmann::json& fields) {
+nlohmann::json follow_up(const services::OrderEvent& cause, std::string_view event_type, const nlohmann::json& fields) {
   nlohmann::json event = nlohmann::json::object();
   for (const char* kept : {"orderId", "userId", "items", "total", "card", "correlationId", "traceparent"}) {
-    if (cause.contains(kept)) event[kept] = cause[kept];
+    if (cause.body.contains(kept)) event[kept] = cause.body[kept];
   }
-  const std::string order = cause.value("orderId", "");
   event["eventType"] = event_type;
-  event["idempotencyKey"] = kebab(event_type) + "-" + order;
+  event["idempotencyKey"] = kebab(event_type) + "-" + cause.order_id;
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};
   gmtime_r(&now, &utc);
@@ -50,7 +49,7 @@ void publish_follow_up(EventPublisher& publisher, JsonLog& log, const ConsumedEv
     const observe::TraceContext* trace = cause.trace ? &*cause.trace : nullptr;
     log.log(published.ok() ? spdlog::level::info : spdlog::level::warn,
             published.ok() ? "choreography.published" : "choreography.publish_failed", trace, std::nullopt,
-            {{"event", type}, {"orderId", cause.event.value("orderId", "")}, {"error", published.message()}});
+            {{"event", type}, {"orderId", cause.event.order_id}, {"error", published.message()}});
     done(published.ok());
   });
 }

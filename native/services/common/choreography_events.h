@@ -28,7 +28,7 @@ std::string kebab(std::string_view event_type);
 // routing_key_of: "PaymentCharged" -> "payment.charged".
 std::string routing_key_of(std::string_view event_type);
 // follow_up: the event `event_type` caused by `cause`, with `fields` added.
-nlohmann::json follow_up(const nlohmann::json& cause, std::string_view event_type,
+nlohmann::json follow_up(const services::OrderEvent& cause, std::string_view event_type,
                          const nlohmann::json& fields = nlohmann::json::object());
 
 // publish_follow_up: publishes `event` (a follow-up of `cause`), logs it in the cause's

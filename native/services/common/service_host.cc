@@ -1,5 +1,6 @@
 #include "native/services/common/service_host.h"
 
+#include <exception>
 #include <random>
 
 #include "native/runtime/playground_origin_flag.h"
@@ -25,16 +26,16 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions opti
   if (Status s = add_standard_routes(host->router_, host->options_.name, host->metrics_,
                                      [self] {
                                        for (const ReadinessCheck& check : self->readiness_) {
-                                         if (Status status = check(); !status.ok()) return status;
+                                         SLUICE_RETURN_IF_ERROR(check());
                                        }
                                        return Status();
                                      });
       !s.ok()) {
     return s;
   }
-  if (Status s = add_events_route(host->router_, host->events_, *origin); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(add_events_route(host->router_, host->events_, *origin));
   if (host->options_.enable_admin) {
-    if (Status s = add_admin_routes(host->router_, host->faults_); !s.ok()) return s;
+    SLUICE_RETURN_IF_ERROR(add_admin_routes(host->router_, host->faults_));
   }
   return host;
 }
@@ -43,11 +44,18 @@ ServiceHost::ServiceHost(ServiceHostOptions options, spdlog::level::level_enum l
     : options_(std::move(options)),
       scheduler_(io_),
       log_(options_.name, level),
+      consumer_metrics_(metrics_.registry(), options_.name),
+      loop_exceptions_(prometheus::BuildCounter()
+                           .Name("sluice_handler_exceptions_total")
+                           .Help("Exceptions that escaped a handler to the event loop (logged; the loop went on)")
+                           .Register(metrics_.registry())
+                           .Add({{"service", options_.name}})),
       observability_(options_.name, metrics_, log_),
       faults_(std::random_device{}()) {}
 
 SqsConsumer& ServiceHost::consume(HttpClient& broker, SqsConsumerOptions options, SqsConsumer::Handler handler) {
-  consumers_.push_back(std::make_unique<SqsConsumer>(io_, broker, std::move(options), log_, std::move(handler)));
+  consumers_.push_back(
+      std::make_unique<SqsConsumer>(io_, broker, std::move(options), log_, consumer_metrics_, std::move(handler)));
   SqsConsumer& consumer = *consumers_.back();
   add_readiness([&consumer] {
     return consumer.ready() ? Status() : Status(StatusCode::kUnavailable, "the broker queue is not set up yet");
@@ -81,9 +89,24 @@ int ServiceHost::run(const nlohmann::json& fields, std::function<void()> on_stop
   listening["address"] = options_.address;
   listening["port"] = port();
   log_.log(spdlog::level::info, "listening", nullptr, std::nullopt, listening);
-  io_.run();
+  run_loop();
   log_.log(spdlog::level::info, "stopped", nullptr, std::nullopt);
   return 0;
+}
+
+void ServiceHost::run_loop() {
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& error) {
+      // The last line: whatever a handler threw fails only what it was doing (its
+      // request's client sees the connection close, its message is redelivered); the
+      // loop goes on with everything else.
+      log_.log(spdlog::level::err, "handler.threw", nullptr, std::nullopt, {{"error", error.what()}});
+      loop_exceptions_.Increment();
+    }
+  }
 }
 
 }  // namespace sluice::native

@@ -27,6 +27,7 @@
 #include "native/runtime/http_server.h"
 #include "native/runtime/json_log.h"
 #include "native/runtime/metrics.h"
+#include "native/services/common/consumer_metrics.h"
 #include "native/services/common/sqs_consumer.h"
 
 namespace sluice::native {
@@ -71,12 +72,17 @@ class ServiceHost {
 
  private:
   ServiceHost(ServiceHostOptions options, spdlog::level::level_enum level);
+  // run_loop: runs the event loop until it stops; an exception that escapes a handler
+  // is logged and counted, and the loop goes on.
+  void run_loop();
 
   ServiceHostOptions options_;
   asio::io_context io_;
   AsioScheduler scheduler_;
   JsonLog log_;
   Metrics metrics_;
+  ConsumerMetrics consumer_metrics_;
+  prometheus::Counter& loop_exceptions_;  // sluice_handler_exceptions_total{service}
   HttpObservability observability_;
   Router router_;
   EventHub events_;

@@ -1,11 +1,29 @@
 #include "native/services/common/sqs_consumer.h"
 
+#include <cstdlib>
+#include <exception>
 #include <memory>
 
 namespace sluice::native {
 namespace {
 
 using nlohmann::json;
+
+// text_field: `object[key]` if it is a string, else "": the broker's answers are read
+// as untrusted as the bodies they carry.
+std::string text_field(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int receive_count_of(const json& message) {
+  if (!message.is_object()) return 1;
+  const auto attributes = message.find("Attributes");
+  if (attributes == message.end()) return 1;
+  const int count = std::atoi(text_field(*attributes, "ApproximateReceiveCount").c_str());
+  return count > 0 ? count : 1;
+}
 
 HttpRequest post(std::string target, std::string body, HttpHeaders headers) {
   HttpRequest request;
@@ -20,8 +38,14 @@ HttpRequest post(std::string target, std::string body, HttpHeaders headers) {
 }  // namespace
 
 SqsConsumer::SqsConsumer(asio::io_context& io, HttpClient& broker, SqsConsumerOptions options, JsonLog& log,
-                         Handler handler)
-    : io_(io), broker_(broker), options_(std::move(options)), log_(log), handler_(std::move(handler)), timer_(io) {}
+                         ConsumerMetrics& metrics, Handler handler)
+    : io_(io),
+      broker_(broker),
+      options_(std::move(options)),
+      log_(log),
+      metrics_(metrics),
+      handler_(std::move(handler)),
+      timer_(io) {}
 
 std::string SqsConsumer::queue_url(std::string_view name) const {
   // The broker names queues by the URL's last segment; host and port do not matter.
@@ -111,48 +135,91 @@ void SqsConsumer::poll() {
       ready_ = false;
       return retry([this] { set_up(0); });  // the broker may have lost the queue
     }
-    const json messages = answer->value("Messages", json::array());
-    if (messages.empty()) return poll();
+    const auto messages = answer->find("Messages");
+    if (messages == answer->end() || !messages->is_array() || messages->empty()) return poll();
     // Handle the batch one message at a time, in order; poll again after the last.
-    auto remaining = std::make_shared<std::vector<json>>(messages.begin(), messages.end());
+    auto remaining = std::make_shared<std::vector<json>>(messages->begin(), messages->end());
     // The step holds itself only weakly; the callbacks in flight keep it alive.
     auto step = std::make_shared<std::function<void(std::size_t)>>();
     *step = [this, remaining, weak = std::weak_ptr(step)](std::size_t i) {
-      const std::shared_ptr<std::function<void(std::size_t)>> next = weak.lock();
+      const std::shared_ptr<std::function<void(std::size_t)>> self = weak.lock();
       if (i == remaining->size()) return poll();
-      const json& message = (*remaining)[i];
-      ConsumedEvent consumed;
-      consumed.message_id = message.value("MessageId", "");
-      consumed.event = json::parse(message.value("Body", ""), nullptr, false);
-      const std::string receive_count =
-          message.contains("Attributes") ? message["Attributes"].value("ApproximateReceiveCount", "1") : "1";
-      consumed.receive_count = std::atoi(receive_count.c_str());
-      if (!consumed.event.is_object()) {
-        log_.log(spdlog::level::err, "consumer.malformed_event", nullptr, std::nullopt,
-                 {{"queue", options_.queue}, {"messageId", consumed.message_id}});
-        return (*next)(i + 1);  // left in the queue: its DLQ will take it
-      }
-      if (consumed.event.contains("traceparent") && consumed.event["traceparent"].is_string()) {
-        Result<observe::TraceContext> trace =
-            observe::parse_traceparent(consumed.event["traceparent"].get<std::string>());
-        if (trace.ok()) consumed.trace = *trace;
-      }
-      const std::string receipt = message.value("ReceiptHandle", "");
-      handler_(consumed, [this, next, i, receipt](bool processed) {
-        if (!processed) return (*next)(i + 1);  // redelivered after its visibility timeout
-        ++processed_;
-        sqs("DeleteMessage", {{"QueueUrl", queue_url(options_.queue)}, {"ReceiptHandle", receipt}},
-            [this, next, i](Result<json> deleted) {
-              if (!deleted.ok()) {
-                log_.log(spdlog::level::warn, "consumer.delete_failed", nullptr, std::nullopt,
-                         {{"queue", options_.queue}, {"error", deleted.status().message()}});
-              }
-              (*next)(i + 1);
-            });
-      });
+      handle((*remaining)[i], [self, i] { (*self)(i + 1); });
     };
     (*step)(0);
   });
+}
+
+void SqsConsumer::handle(const json& message, std::function<void()> next) {
+  const std::string message_id = text_field(message, "MessageId");
+  const std::string receipt = text_field(message, "ReceiptHandle");
+  const int receive_count = receive_count_of(message);
+  Result<services::OrderEvent> decoded = services::decode_order_event(text_field(message, "Body"));
+  if (!decoded.ok()) return reject(message, receive_count, decoded.status(), std::move(next));
+  ConsumedEvent consumed{.message_id = message_id, .event = *std::move(decoded), .receive_count = receive_count};
+  if (!consumed.event.traceparent.empty()) {
+    Result<observe::TraceContext> trace = observe::parse_traceparent(consumed.event.traceparent);
+    if (trace.ok()) consumed.trace = *trace;
+  }
+  // The message is settled once: by its handler, by the handler throwing, or, if the
+  // handler never answers, when its visibility timeout has given it back to the queue.
+  auto settled = std::make_shared<bool>(false);
+  auto deadline = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(options_.visibility_timeout_seconds));
+  auto settle = [this, settled, deadline, next, receipt](bool processed) {
+    if (*settled) return;
+    *settled = true;
+    deadline->cancel();
+    if (!processed) return next();  // redelivered after its visibility timeout
+    ++processed_;
+    sqs("DeleteMessage", {{"QueueUrl", queue_url(options_.queue)}, {"ReceiptHandle", receipt}},
+        [this, next](Result<json> deleted) {
+          if (!deleted.ok()) {
+            log_.log(spdlog::level::warn, "consumer.delete_failed", nullptr, std::nullopt,
+                     {{"queue", options_.queue}, {"error", deleted.status().message()}});
+          }
+          next();
+        });
+  };
+  deadline->async_wait([this, settle, message_id](const asio::error_code& error) {
+    if (error) return;
+    log_.log(spdlog::level::err, "consumer.handler_timed_out", nullptr, std::nullopt,
+             {{"queue", options_.queue}, {"messageId", message_id}});
+    metrics_.handler_failed(options_.queue);
+    settle(false);
+  });
+  try {
+    handler_(consumed, settle);
+  } catch (const std::exception& error) {
+    // The last line: a bug in a handler fails its message, never the process.
+    log_.log(spdlog::level::err, "consumer.handler_threw", consumed.trace ? &*consumed.trace : nullptr, std::nullopt,
+             {{"queue", options_.queue}, {"messageId", message_id}, {"error", error.what()}});
+    metrics_.handler_failed(options_.queue);
+    settle(false);
+  }
+}
+
+void SqsConsumer::reject(const json& message, int receive_count, const Status& why, std::function<void()> next) {
+  if (receive_count <= 1) {
+    log_.log(spdlog::level::err, "consumer.rejected", nullptr, std::nullopt,
+             {{"queue", options_.queue},
+              {"messageId", text_field(message, "MessageId")},
+              {"reason", why.reason()},
+              {"error", why.message()}});
+    metrics_.rejected(options_.queue, why.reason());
+  }
+  // Visible again at once: it will never become valid, so it goes through its receives
+  // quickly and the queue's redrive policy moves it to the DLQ.
+  sqs("ChangeMessageVisibility",
+      {{"QueueUrl", queue_url(options_.queue)},
+       {"ReceiptHandle", text_field(message, "ReceiptHandle")},
+       {"VisibilityTimeout", 0}},
+      [this, next = std::move(next)](Result<json> changed) {
+        if (!changed.ok()) {  // it comes back after its visibility timeout instead
+          log_.log(spdlog::level::warn, "consumer.change_visibility_failed", nullptr, std::nullopt,
+                   {{"queue", options_.queue}, {"error", changed.status().message()}});
+        }
+        next();
+      });
 }
 
 }  // namespace sluice::native

@@ -2,8 +2,14 @@
 // events: an SQS queue on the broker fed by its topic exchange, read by long polling,
 // each message deleted only after its handler says it was processed, so a crash or a
 // failed handler means redelivery after the visibility timeout. After
-// `max_receive_count` receives a message goes to "<queue>-dlq" (malformed events end
-// there instead of looping).
+// `max_receive_count` receives a message goes to "<queue>-dlq".
+//
+// Every body is decoded and validated once, here (services::decode_order_event); a
+// handler only ever sees a well-formed OrderEvent. A poison message (not JSON, a field
+// of the wrong type, too deep, ...) is logged once with its queue, message id and
+// reason, counted in sluice_messages_rejected_total, and made visible again at once, so
+// it reaches the DLQ after max_receive_count quick receives while the messages behind it
+// keep flowing. A handler that throws fails only its message (counted, redelivered).
 //
 //   SqsConsumer consumer(io, broker_client, {.queue = "notification-events"}, log,
 //                        [&](const ConsumedEvent& e, std::function<void(bool)> done) { ...; done(true); });
@@ -19,8 +25,10 @@
 #include <vector>
 
 #include "core/observe/trace_context.h"
+#include "core/services/common/order_event.h"
 #include "native/runtime/http_client.h"
 #include "native/runtime/json_log.h"
+#include "native/services/common/consumer_metrics.h"
 
 namespace sluice::native {
 
@@ -37,7 +45,7 @@ struct SqsConsumerOptions {
 
 struct ConsumedEvent {
   std::string message_id;
-  nlohmann::json event;                        // the body, parsed (an object)
+  services::OrderEvent event;                  // the body, decoded and validated
   std::optional<observe::TraceContext> trace;  // from the event's traceparent
   int receive_count = 1;
 };
@@ -46,7 +54,8 @@ class SqsConsumer {
  public:
   using Handler = std::function<void(const ConsumedEvent&, std::function<void(bool processed)>)>;
 
-  SqsConsumer(asio::io_context& io, HttpClient& broker, SqsConsumerOptions options, JsonLog& log, Handler handler);
+  SqsConsumer(asio::io_context& io, HttpClient& broker, SqsConsumerOptions options, JsonLog& log,
+              ConsumerMetrics& metrics, Handler handler);
 
   void start();
   // ready: set up and polling (for /readyz).
@@ -56,6 +65,10 @@ class SqsConsumer {
  private:
   void set_up(std::size_t step);
   void poll();
+  // handle: the `index`th message of a received batch; calls `next` once it is settled.
+  void handle(const nlohmann::json& message, std::function<void()> next);
+  // reject: a poison message: logged and counted once, visible again at once (see above).
+  void reject(const nlohmann::json& message, int receive_count, const Status& why, std::function<void()> next);
   void retry(std::function<void()> then);
   void sqs(std::string_view operation, const nlohmann::json& body, std::function<void(Result<nlohmann::json>)> done);
   std::string queue_url(std::string_view name) const;
@@ -64,6 +77,7 @@ class SqsConsumer {
   HttpClient& broker_;
   SqsConsumerOptions options_;
   JsonLog& log_;
+  ConsumerMetrics& metrics_;
   Handler handler_;
   asio::steady_timer timer_;
   bool ready_ = false;

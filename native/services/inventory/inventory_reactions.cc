@@ -7,15 +7,13 @@ namespace sluice::native {
 using nlohmann::json;
 
 void InventoryReactions::handle(const ConsumedEvent& consumed, std::function<void(bool)> done) {
-  const json& event = consumed.event;
-  const std::string order = event.value("orderId", "");
-  if (event.value("eventType", "") != "PaymentCharged" || order.empty()) return done(true);
+  const services::OrderEvent& event = consumed.event;
+  const std::string& order = event.order_id;
+  if (event.event_type != "PaymentCharged") return done(true);
   std::vector<StockItem> items;
-  for (const json& item : event.value("items", json::array())) {
-    if (item.is_object() && item.contains("productId") && item["productId"].is_string() && item.contains("quantity") &&
-        item["quantity"].is_number_integer()) {
-      items.push_back({item["productId"].get<std::string>(), item["quantity"].get<std::int32_t>()});
-    }
+  // Quantities are checked at the door (1..kMaxQuantity), so they fit an int32.
+  for (const services::OrderItem& item : event.items) {
+    items.push_back({item.product_id, static_cast<std::int32_t>(item.quantity)});
   }
   json follow;
   Result<ReserveOutcome> reserved = store_.reserve({order, "reserve_stock"}, items);

@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
                            : *outcome == sluice::native::NotifyOutcome::kDuplicate ? "notification.duplicate"
                                                                                    : "notification.ignored";
         host.log().log(spdlog::level::info, what, trace, std::nullopt,
-                       {{"orderId", consumed.event.value("orderId", "")},
-                        {"eventType", consumed.event.value("eventType", "")},
+                       {{"orderId", consumed.event.order_id},
+                        {"eventType", consumed.event.event_type},
                         {"receiveCount", consumed.receive_count}});
         done(true);
       });

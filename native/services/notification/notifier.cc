@@ -59,20 +59,14 @@ Result<std::unique_ptr<Notifier>> Notifier::open(const std::string& path) {
 
 Notifier::~Notifier() { ::close(fd_); }
 
-Result<NotifyOutcome> Notifier::notify(const json& event, const std::string& trace_id) {
-  for (const char* field : {"eventType", "orderId", "idempotencyKey"}) {
-    if (!event.contains(field) || !event[field].is_string()) {
-      return Status::invalid_argument(std::string("the event has no ") + field);
-    }
-  }
-  const std::string kind = template_of(event["eventType"].get<std::string>());
+Result<NotifyOutcome> Notifier::notify(const services::OrderEvent& event, const std::string& trace_id) {
+  const std::string kind = template_of(event.event_type);
   if (kind.empty()) return NotifyOutcome::kIgnored;
-  const std::string key = event["idempotencyKey"].get<std::string>();
+  const std::string& key = event.idempotency_key;
   if (seen_.contains(key)) return NotifyOutcome::kDuplicate;
   const std::string line =
-      json{{"sentAt", now_iso8601()}, {"channel", "email"},          {"to", event.value("userId", "")},
-           {"template", kind},        {"orderId", event["orderId"]}, {"idempotencyKey", key},
-           {"traceId", trace_id}}
+      json{{"sentAt", now_iso8601()},   {"channel", "email"},    {"to", event.user_id}, {"template", kind},
+           {"orderId", event.order_id}, {"idempotencyKey", key}, {"traceId", trace_id}}
           .dump() +
       "\n";
   if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd_) != 0) {

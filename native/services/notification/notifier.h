@@ -15,6 +15,7 @@
 
 #include "core/base/result.h"
 #include "core/saga/recent_keys.h"
+#include "core/services/common/order_event.h"
 
 namespace sluice::native {
 
@@ -26,10 +27,9 @@ class Notifier {
   static Result<std::unique_ptr<Notifier>> open(const std::string& path);
   ~Notifier();
 
-  // notify: sends the message for `event` unless it was sent already. An event without
-  // eventType, orderId or idempotencyKey is InvalidArgument; other event types are
-  // kIgnored. Returns only once the line is on disk.
-  Result<NotifyOutcome> notify(const nlohmann::json& event, const std::string& trace_id);
+  // notify: sends the message for `event` unless it was sent already; event types that
+  // tell the customer nothing are kIgnored. Returns only once the line is on disk.
+  Result<NotifyOutcome> notify(const services::OrderEvent& event, const std::string& trace_id);
 
   std::uint64_t sent() const { return sent_; }
 

@@ -3,14 +3,14 @@
 namespace sluice::native {
 
 void OrderReactions::handle(const ConsumedEvent& consumed, std::function<void(bool)> done) {
-  const nlohmann::json& event = consumed.event;
-  const std::string type = event.value("eventType", "");
-  const std::string order = event.value("orderId", "");
+  const services::OrderEvent& event = consumed.event;
+  const std::string& type = event.event_type;
+  const std::string& order = event.order_id;
   Result<bool> changed = false;
   if (type == "StockReserved") {
     changed = store_.confirm(order);
   } else if (type == "PaymentFailed" || type == "PaymentRefunded") {
-    changed = store_.cancel(order, type + ": " + event.value("reason", ""));
+    changed = store_.cancel(order, type + ": " + event.reason);
   } else {
     return done(true);
   }

@@ -9,15 +9,12 @@ namespace sluice::native {
 using nlohmann::json;
 
 void PaymentReactions::handle(const ConsumedEvent& consumed, std::function<void(bool)> done) {
-  const json& event = consumed.event;
-  const std::string type = event.value("eventType", "");
-  const std::string order = event.value("orderId", "");
-  if (order.empty()) return done(true);  // not an order event: nothing to do, nothing to retry
-  const saga::BarrierKey key{order, "charge_payment"};
+  const services::OrderEvent& event = consumed.event;
+  const std::string& type = event.event_type;
+  const saga::BarrierKey key{event.order_id, "charge_payment"};
   if (type == "OrderCreated") {
-    const double total = event.contains("total") && event["total"].is_number() ? event["total"].get<double>() : 0;
-    Result<PaymentOutcome> charged =
-        store_.charge(key, {event.value("userId", ""), std::llround(total * 100), event.value("card", "")});
+    const double total = event.total.value_or(0);
+    Result<PaymentOutcome> charged = store_.charge(key, {event.user_id, std::llround(total * 100), event.card});
     if (!charged.ok() && charged.status().reason() == "card_declined") {
       return publish(consumed, follow_up(event, "PaymentFailed", {{"reason", charged.status().message()}}), done);
     }
@@ -33,7 +30,7 @@ void PaymentReactions::handle(const ConsumedEvent& consumed, std::function<void(
   if (type == "StockFailed") {
     Result<PaymentOutcome> refunded = store_.refund(key);
     if (!refunded.ok()) return done(false);
-    return publish(consumed, follow_up(event, "PaymentRefunded", {{"reason", event.value("reason", "")}}), done);
+    return publish(consumed, follow_up(event, "PaymentRefunded", {{"reason", event.reason}}), done);
   }
   done(true);
 }

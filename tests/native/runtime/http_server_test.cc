@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "tests/native/runtime/http_test_client.h"
 
 namespace sluice::native {
@@ -78,6 +80,24 @@ TEST_F(HttpServerTest, AnswersJsonAndKeepsTheConnectionAlive) {
   EXPECT_NE(first.find(R"({"productId":"SKU-123","quantity":5})"), std::string::npos);
   client.send("GET /api/inventory/SKU-9 HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_NE(client.read_responses(2).find("SKU-9"), std::string::npos);  // the same connection
+}
+
+TEST_F(HttpServerTest, AHandlerThatThrowsFailsOnlyItsRequest) {
+  EXPECT_TRUE(router
+                  .add("GET", "/bug",
+                       [](const HttpRequest&, const PathParams&, Responder) -> void {
+                         throw std::runtime_error("a bug in the handler");
+                       })
+                  .ok());
+  auto server = serve();
+  RawClient client(server->port());
+  client.send("GET /bug HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string failed = client.read_responses(1);
+  EXPECT_EQ(failed.rfind("HTTP/1.1 500", 0), 0u) << failed;
+  EXPECT_NE(failed.find(R"("detail":"a bug in the handler")"), std::string::npos) << failed;
+  // The same connection, and the server, go on.
+  client.send("GET /api/inventory/SKU-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(client.read_responses(2).find(R"({"productId":"SKU-1","quantity":5})"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, AnswersPipelinedRequestsInOrderEvenWhenTheFirstIsSlow) {
