@@ -36,12 +36,17 @@ RetryState Retry::start() {
   return RetryState(*this);
 }
 
-time::Duration Retry::backoff(std::uint32_t retry_number, time::Duration previous_delay) {
-  const double cap = static_cast<double>(config_.max_backoff.count());
+time::Duration exponential_backoff(time::Duration initial, double multiplier, time::Duration max, std::uint32_t n) {
+  const double cap = static_cast<double>(max.count());
   // Repeated multiplication, exactly rounded, so the same natively and in wasm.
-  double base = static_cast<double>(config_.initial_backoff.count());
-  for (std::uint32_t i = 1; i < retry_number && base < cap; ++i) base *= config_.multiplier;
-  const auto base_ns = static_cast<std::int64_t>(std::min(base, cap));
+  double base = static_cast<double>(initial.count());
+  for (std::uint32_t i = 1; i < n && base < cap; ++i) base *= multiplier;
+  return time::Duration(static_cast<std::int64_t>(std::min(base, cap)));
+}
+
+time::Duration Retry::backoff(std::uint32_t retry_number, time::Duration previous_delay) {
+  const std::int64_t base_ns =
+      exponential_backoff(config_.initial_backoff, config_.multiplier, config_.max_backoff, retry_number).count();
   switch (config_.jitter) {
     case Jitter::kNone:
       return time::Duration(base_ns);

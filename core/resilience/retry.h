@@ -48,6 +48,10 @@ inline constexpr std::array<std::pair<std::string_view, Jitter>, 4> kJitterNames
     {"decorrelated", Jitter::kDecorrelated},
 }};
 
+// exponential_backoff: min(max, initial × multiplier^(n-1)) for the n-th (1-based)
+// delay of a backoff, without jitter. REQUIRES: n >= 1, multiplier >= 1.
+time::Duration exponential_backoff(time::Duration initial, double multiplier, time::Duration max, std::uint32_t n);
+
 struct RetryConfig {
   std::uint32_t max_attempts = 3;  // including the first; 1 means never retry
   time::Duration initial_backoff = std::chrono::milliseconds(100);
