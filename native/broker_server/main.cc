@@ -26,6 +26,7 @@
 #include "native/runtime/http_observability.h"
 #include "native/runtime/http_server.h"
 #include "native/runtime/playground_origin_flag.h"
+#include "native/runtime/ports_file_flag.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on; loopback unless you name another.");
 ABSL_FLAG(int, port, 9324, "Port (0 picks a free one; the log says which).");
@@ -157,6 +158,10 @@ int main(int argc, char** argv) {
     if (pump) pump->stop();
     (*http)->shutdown([&io] { io.stop(); });
   });
+  // Whoever started us learns the port from this file, whatever the log level.
+  if (sluice::Status s = sluice::native::write_ports_file_from_flag({{"port", (*http)->port()}}); !s.ok()) {
+    return fail(s.message());
+  }
   log.log(spdlog::level::info, "listening", nullptr, std::nullopt,
           {{"address", absl::GetFlag(FLAGS_bind)},
            {"port", (*http)->port()},

@@ -1,9 +1,11 @@
 #include "native/services/common/service_host.h"
 
 #include <exception>
+#include <iostream>
 #include <random>
 
 #include "native/runtime/playground_origin_flag.h"
+#include "native/runtime/ports_file_flag.h"
 
 namespace sluice::native {
 
@@ -76,6 +78,13 @@ Status ServiceHost::listen() {
 }
 
 int ServiceHost::run(const nlohmann::json& fields, std::function<void()> on_stop) {
+  std::map<std::string, std::uint16_t> ports = other_ports_;
+  ports["port"] = port();
+  // The supervisor's way to our ports, whatever the log level: before "listening".
+  if (Status s = write_ports_file_from_flag(ports); !s.ok()) {
+    std::cerr << options_.name << ": " << s.message() << "\n";
+    return 2;
+  }
   asio::signal_set signals(io_, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code&, int signal) {
     log_.log(spdlog::level::info, "stopping", nullptr, std::nullopt, {{"signal", signal}});
@@ -87,7 +96,7 @@ int ServiceHost::run(const nlohmann::json& fields, std::function<void()> on_stop
   });
   nlohmann::json listening = fields;
   listening["address"] = options_.address;
-  listening["port"] = port();
+  for (const auto& [name, number] : ports) listening[name] = number;
   log_.log(spdlog::level::info, "listening", nullptr, std::nullopt, listening);
   run_loop();
   log_.log(spdlog::level::info, "stopped", nullptr, std::nullopt);

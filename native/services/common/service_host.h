@@ -1,7 +1,8 @@
 // service_host.h: ServiceHost, what every sluice service binary runs on: an asio loop
 // with core's scheduler, JSON logs, Prometheus metrics, a router with /metrics,
 // /healthz, /readyz and /events, /admin/faults when enabled (loopback peers only),
-// the HTTP server, and a clean stop on SIGINT or SIGTERM.
+// the HTTP server, a ports file (--ports_file) once listening, and a clean stop on
+// SIGINT or SIGTERM.
 //
 //   auto host = ServiceHost::create({.name = "payment", .address = "127.0.0.1", .port = 3002,
 //                                     .log_level = "info"}, [&] { return store.ping(); });
@@ -13,6 +14,7 @@
 
 #include <asio.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -64,10 +66,14 @@ class ServiceHost {
   // listen: starts serving the routes added so far.
   Status listen();
   std::uint16_t port() const { return http_ ? http_->port() : 0; }
+  // add_listening_port: another port the service bound itself (inventory's gRPC), named
+  // as in its flags ("grpc_port"); run() reports it beside "port".
+  void add_listening_port(std::string name, std::uint16_t port) { other_ports_[std::move(name)] = port; }
 
-  // run: logs "listening" (address, port and `fields`), serves until SIGINT or SIGTERM,
-  // then calls `on_stop`, stops accepting, finishes the requests in flight and returns
-  // the exit code (0).
+  // run: writes the ports file (--ports_file) and logs "listening" (address, ports and
+  // `fields`), serves until SIGINT or SIGTERM, then calls `on_stop`, stops accepting,
+  // finishes the requests in flight and returns the exit code (0; 2 if the ports file
+  // cannot be written).
   int run(const nlohmann::json& fields = nlohmann::json::object(), std::function<void()> on_stop = {});
 
  private:
@@ -90,6 +96,7 @@ class ServiceHost {
   std::vector<ReadinessCheck> readiness_;
   std::vector<std::unique_ptr<SqsConsumer>> consumers_;
   std::unique_ptr<HttpServer> http_;
+  std::map<std::string, std::uint16_t> other_ports_;
 };
 
 }  // namespace sluice::native

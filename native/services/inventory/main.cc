@@ -109,11 +109,11 @@ int main(int argc, char** argv) {
   // gRPC's Shutdown waits for calls (streams are cancelled after the deadline); it must
   // not block the loop that finishes the HTTP requests.
   std::thread grpc_stopper;
-  const int code = host.run(
-      {{"grpc_port", bound_grpc_port}, {"data", data_dir.empty() ? "memory" : data_dir + "/inventory.db"}}, [&] {
-        grpc_stopper =
-            std::thread([&] { grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5)); });
-      });
+  host.add_listening_port("grpc_port", static_cast<std::uint16_t>(bound_grpc_port));
+  const int code = host.run({{"data", data_dir.empty() ? "memory" : data_dir + "/inventory.db"}}, [&] {
+    grpc_stopper =
+        std::thread([&] { grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5)); });
+  });
   if (grpc_stopper.joinable()) grpc_stopper.join();
   return code;
 }
