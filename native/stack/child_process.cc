@@ -78,7 +78,11 @@ void ChildProcess::read() {
 
 std::string describe_exit(int wait_status) {
   if (WIFEXITED(wait_status)) return "exited with " + std::to_string(WEXITSTATUS(wait_status));
-  if (WIFSIGNALED(wait_status)) return "killed by signal " + std::to_string(WTERMSIG(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    const int number = WTERMSIG(wait_status);
+    const char* name = ::sigabbrev_np(number);  // "KILL"; null for a number with no name
+    return name != nullptr ? std::string("killed by SIG") + name : "killed by signal " + std::to_string(number);
+  }
   return "stopped";
 }
 

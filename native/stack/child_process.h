@@ -46,7 +46,7 @@ class ChildProcess {
   bool running_ = true;
 };
 
-// describe_exit: "exited with 0", "killed by signal 9".
+// describe_exit: "exited with 0", "killed by SIGKILL".
 std::string describe_exit(int wait_status);
 
 }  // namespace sluice::native

@@ -3,7 +3,8 @@
 // starts the broker (9324) and the inventory (3000, gRPC 50051), order (3001), payment
 // (3002), notification (3003) and analytics (3004) services, waits until each is
 // ready, then shows a live status table (or, when stdout is not a terminal or with
-// --no_tui, their logs with each line prefixed by the service). Ctrl-C stops them all.
+// --no_tui, their logs with each line prefixed by the service). A service that exits
+// is started again (--restart) with the same ports and data. Ctrl-C stops them all.
 // Each serves GET /events to pages from --playground_origin (the playground's live mode).
 #include <absl/flags/flag.h>
 #include <limits.h>
@@ -17,6 +18,8 @@
 #include <iostream>
 #include <string>
 
+#include "core/base/duration_text.h"
+#include "core/resilience/restart_policy.h"
 #include "native/cli/cli.h"
 #include "native/runtime/playground_origin_flag.h"
 #include "native/stack/stack_runner.h"
@@ -40,12 +43,46 @@ ABSL_FLAG(std::string, broker, "memory",
           "amqp://user:password@127.0.0.1:5672. The services reach either through the broker's SQS endpoint.");
 ABSL_FLAG(bool, no_tui, false, "Print the services' log lines, prefixed, instead of the status table.");
 ABSL_FLAG(std::string, log_level, "info", "The services' log level: trace, debug, info, warn, error, critical, off.");
+ABSL_FLAG(std::string, restart, "on-failure",
+          "Which exits of a service (once it was ready) are followed by a restart, with the same flags, ports and "
+          "data: on-failure (a non-zero exit or a signal), always, or never.");
+ABSL_FLAG(std::string, restart_delay, "250ms", "How long after its exit a service is first restarted (then doubled).");
+ABSL_FLAG(std::string, restart_max_delay, "30s", "The longest wait before a restart, for a service in a crash loop.");
+ABSL_FLAG(std::string, restart_reset_after, "10s",
+          "A service up at least this long before it exits is restarted after --restart_delay again.");
 
 namespace {
 
 int fail(const std::string& message) {
   std::cerr << "stack: " << message << "\n";
   return 2;
+}
+
+// restart_config_from_flags: --restart and its delays into `config`; an error naming the
+// flag, or empty.
+std::string restart_config_from_flags(sluice::resilience::RestartConfig& config) {
+  sluice::Result<sluice::resilience::RestartMode> mode =
+      sluice::resilience::parse_restart_mode(absl::GetFlag(FLAGS_restart));
+  if (!mode.ok()) return "--restart: " + mode.status().message();
+  config.mode = *mode;
+  const struct {
+    const char* flag;
+    std::string text;
+    sluice::time::Duration* into;
+  } delays[] = {
+      {"--restart_delay", absl::GetFlag(FLAGS_restart_delay), &config.initial_delay},
+      {"--restart_max_delay", absl::GetFlag(FLAGS_restart_max_delay), &config.max_delay},
+      {"--restart_reset_after", absl::GetFlag(FLAGS_restart_reset_after), &config.reset_after},
+  };
+  for (const auto& delay : delays) {
+    sluice::Result<sluice::time::Duration> parsed = sluice::parse_duration(delay.text);
+    if (!parsed.ok()) return std::string(delay.flag) + ": " + parsed.status().message();
+    *delay.into = *parsed;
+  }
+  if (sluice::Status s = config.validate(); !s.ok()) {
+    return "--restart_delay, --restart_max_delay, --restart_reset_after: " + s.message();
+  }
+  return "";
 }
 
 // binaries_dir: the runfiles tree the service binaries are in.
@@ -112,6 +149,7 @@ int main(int argc, char** argv) {
   }
   options.breaker_reset_ms = absl::GetFlag(FLAGS_breaker_reset_ms);
   if (options.breaker_reset_ms < 1) return fail("--breaker_reset_ms must be positive");
+  if (std::string error = restart_config_from_flags(options.restart); !error.empty()) return fail(error);
 
   asio::io_context io;
   sluice::native::StackRunner stack(io, options);

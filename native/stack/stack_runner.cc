@@ -8,6 +8,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/base/duration_text.h"
+#include "native/runtime/ports_file.h"
+
 namespace sluice::native {
 namespace {
 
@@ -37,11 +40,14 @@ std::string address(std::uint16_t port) { return "127.0.0.1:" + std::to_string(p
 }  // namespace
 
 struct StackRunner::Service {
+  explicit Service(const resilience::RestartConfig& restart) : policy(restart) {}
+
   std::string name;
   std::string binary;                              // under options.binaries
-  std::uint16_t port;                              // 0 until its "listening" line says, when asked for any port
-  std::uint16_t grpc_port = 0;                     // inventory's
+  std::uint16_t port;                              // 0 until its ports file says, when asked for any port
+  std::uint16_t grpc_port;                         // inventory's; as for `port`
   std::string port_flag;                           // the stack's flag for it, for error messages
+  std::string ports_file;                          // where it writes its ports (--ports_file)
   std::function<std::vector<std::string>()> args;  // made at launch: it needs earlier services' ports
   std::unique_ptr<HttpClient> client;
   std::unique_ptr<ChildProcess> process;
@@ -54,11 +60,19 @@ struct StackRunner::Service {
   std::uint64_t own_requests = 0;
   std::uint64_t own_requests_at_previous = 0;
   ServiceRow row;
+  // Supervision.
+  resilience::RestartPolicy policy;
+  std::uint64_t generation = 0;           // which run of it this is: 1, 2, ...
+  std::uint64_t ports_of_generation = 0;  // the run whose ports file was read
+  bool ready_once = false;                // from then on an exit is restarted, not a failed start
+  time::TimerId restart_timer;
+  std::string last_exit = "-";
 };
 
 StackRunner::StackRunner(asio::io_context& io, StackOptions options)
-    : io_(io), options_(std::move(options)), refresh_timer_(io), stop_timer_(io) {
+    : io_(io), options_(std::move(options)), scheduler_(io), refresh_timer_(io), stop_timer_(io) {
   const StackPorts& p = options_.ports;
+  std::filesystem::create_directories(options_.data_dir + "/run");
   const auto data = [this](const std::string& name) {
     const std::string dir = options_.data_dir + "/" + name;
     std::filesystem::create_directories(dir);
@@ -66,15 +80,19 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
   };
   const auto add = [&](std::string name, std::string binary, std::uint16_t port, std::string flag,
                        std::function<std::vector<std::string>()> args) {
-    auto service = std::make_unique<Service>();
+    auto service = std::make_unique<Service>(options_.restart);
     service->name = std::move(name);
     service->binary = std::move(binary);
     service->port = port;
+    service->grpc_port = service->name == "inventory" ? p.inventory_grpc : 0;
     service->port_flag = std::move(flag);
+    service->ports_file = options_.data_dir + "/run/" + service->name + ".json";
     service->args = std::move(args);
     services_.push_back(std::move(service));
   };
+  // The ports learned at the first start, so a restart binds the same ones.
   const auto port_of = [this](std::size_t index) { return std::to_string(services_[index]->port); };
+  const auto grpc_port_of_inventory = [this] { return std::to_string(services_[1]->grpc_port); };
   add("broker", "native/broker_server/broker", p.broker, "--broker_port", [=, this] {
     // On RabbitMQ, RabbitMQ keeps the messages: the broker process has no data of its own.
     if (options_.broker_backend != "memory") {
@@ -92,9 +110,9 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
     if (options_.choreography) args.insert(args.end(), {"--choreography", broker_flag()});
     return args;
   };
-  add("inventory", "native/services/inventory/inventory", p.inventory, "--inventory_port", [=, this] {
-    return reacting({"--port=" + port_of(1), "--grpc_port=" + std::to_string(options_.ports.inventory_grpc),
-                     data("inventory"), "--enable_admin"});
+  add("inventory", "native/services/inventory/inventory", p.inventory, "--inventory_port", [=] {
+    return reacting(
+        {"--port=" + port_of(1), "--grpc_port=" + grpc_port_of_inventory(), data("inventory"), "--enable_admin"});
   });
   add("payment", "native/services/payment/payment", p.payment, "--payment_port", [=] {
     return reacting({"--port=" + port_of(2), data("payment"), "--enable_admin"});
@@ -102,7 +120,7 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
   add("order", "native/services/order/order", p.order, "--order_port", [=, this] {
     return std::vector<std::string>{"--port=" + port_of(3),
                                     "--inventory=127.0.0.1:" + port_of(1),
-                                    "--inventory_grpc=127.0.0.1:" + std::to_string(services_[1]->grpc_port),
+                                    "--inventory_grpc=127.0.0.1:" + grpc_port_of_inventory(),
                                     "--payment=127.0.0.1:" + port_of(2),
                                     broker_flag(),
                                     data("order"),
@@ -116,6 +134,10 @@ StackRunner::StackRunner(asio::io_context& io, StackOptions options)
   add("analytics", "native/services/analytics/analytics", p.analytics, "--analytics_port", [=] {
     return std::vector<std::string>{"--port=" + port_of(5), broker_flag()};
   });
+  if (options_.table) {
+    std::filesystem::create_directories(options_.data_dir + "/logs");
+    stack_log_.open(options_.data_dir + "/logs/stack.log", std::ios::app);
+  }
 }
 
 StackRunner::~StackRunner() = default;
@@ -149,39 +171,94 @@ Status StackRunner::check_ports() const {
 }
 
 void StackRunner::launch(Service& service) {
+  ++service.generation;
+  // A file left by an earlier run must not pass for this one's.
+  std::error_code ignored;
+  std::filesystem::remove(service.ports_file, ignored);
   std::vector<std::string> argv = {options_.binaries + "/" + service.binary};
   for (std::string& arg : service.args()) argv.push_back(std::move(arg));
   argv.push_back("--log_level=" + options_.log_level);
   argv.push_back("--playground_origin=" + options_.playground_origin);
-  if (options_.table) {
+  argv.push_back("--ports_file=" + service.ports_file);
+  if (options_.table && !service.log_file.is_open()) {
     std::filesystem::create_directories(options_.data_dir + "/logs");
     service.log_file.open(options_.data_dir + "/logs/" + service.name + ".log", std::ios::app);
   }
   auto spawned = ChildProcess::spawn(
       io_, argv, [this, &service](std::string_view line) { on_line(service, line); },
-      [this, &service](int status) {
-        service.state = describe_exit(status);
-        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) all_clean_ = false;
-        if (!options_.table || !stopping_) std::cout << "[stack] " << service.name << " " << service.state << std::endl;
-      });
+      [this, &service](int status) { on_exit(service, status); });
   if (!spawned.ok()) {
     service.state = "failed: " + spawned.status().message();
+    note(service.name + " could not be started: " + spawned.status().message());
+    if (!service.ready_once) {
+      all_clean_ = false;
+      return;
+    }
+    // As if it had died at once: the policy backs off and tries again.
+    asio::post(io_, [this, &service] { on_exit(service, W_EXITCODE(127, 0)); });
     return;
   }
   service.process = *std::move(spawned);
+  service.policy.handle_started(scheduler_.now());
+}
+
+void StackRunner::on_exit(Service& service, int wait_status) {
+  const bool clean = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+  service.last_exit = describe_exit(wait_status);
+  service.state = service.last_exit;
+  if (stopping_ || !service.ready_once) {
+    // Stopped by us, or a start that failed (wait_ready reports it).
+    if (!clean) all_clean_ = false;
+    if (!options_.table || !stopping_) note(service.name + " " + service.last_exit);
+    return;
+  }
+  const resilience::ExitDecision decision = service.policy.handle_exit(scheduler_.now(), clean);
+  if (!decision.restart) {
+    if (!clean) all_clean_ = false;
+    note(service.name + " " + service.last_exit + "; not restarted (" + std::string(decision.reason) + ")");
+    return;
+  }
+  const std::string delay = format_duration(decision.delay);
+  service.state = service.last_exit + "; restart in " + delay;
+  note(service.name + " " + service.last_exit + "; restarting in " + delay + " (" +
+       std::to_string(decision.failures_in_a_row) + " in a row)");
+  if (decision.newly_at_max_delay) {
+    note(service.name + " is crash-looping: " + std::to_string(decision.failures_in_a_row) +
+         " exits in a row; restarting every " + format_duration(options_.restart.max_delay) + " until it stays up " +
+         format_duration(options_.restart.reset_after));
+  }
+  service.restart_timer =
+      scheduler_.schedule_at(*service.policy.poll_timeout(), [this, &service] { restart(service); });
+}
+
+void StackRunner::restart(Service& service) {
+  service.restart_timer = {};
+  if (stopping_ || !service.policy.poll_restart(scheduler_.now())) return;
+  service.process.reset();  // ended; its output was read to the end
+  service.state = "restarting";
+  launch(service);
+  if (service.process == nullptr) return;
+  const std::uint32_t restarts = service.policy.restarts();
+  note("restarted " + service.name + " (restart " + std::to_string(restarts) + ", pid " +
+       std::to_string(service.process->pid()) + ")");
+  wait_ready(
+      service, service.generation,
+      [this, &service, restarts](Status ready) {
+        // An exit meanwhile was reported, and handled, by on_exit.
+        if (ready.ok()) note(service.name + " is ready again (restart " + std::to_string(restarts) + ")");
+      },
+      300);
+}
+
+void StackRunner::note(const std::string& text) {
+  if (options_.table) {
+    stack_log_ << text << std::endl;
+  } else {
+    std::cout << "[stack] " << text << std::endl;
+  }
 }
 
 void StackRunner::on_line(Service& service, std::string_view line) {
-  if (service.client == nullptr && line.find("\"action\":\"listening\"") != std::string_view::npos) {
-    // Its "listening" line names the ports it bound (the only way to learn port 0's).
-    const json listening = json::parse(line, nullptr, false);
-    if (listening.is_object()) {
-      service.port = listening.value("port", service.port);
-      service.grpc_port = listening.value("grpc_port", service.grpc_port);
-      service.client = std::make_unique<HttpClient>(
-          io_, HttpClientOptions{.port = service.port, .target_service = service.name, .connect_timeout = 500ms});
-    }
-  }
   if (service.last_lines.size() == 20) service.last_lines.erase(service.last_lines.begin());
   service.last_lines.emplace_back(line);
   if (options_.table) {
@@ -194,12 +271,15 @@ void StackRunner::on_line(Service& service, std::string_view line) {
 
 void StackRunner::start(std::function<void(Status)> ready) {
   // In stages, each needing the ports of the one before: the broker; inventory and
-  // payment; then order, notification and analytics.
+  // payment; then order, notification and analytics. A stop meanwhile ends it quietly.
   start_stage({0}, [this, ready](Status broker) {
+    if (stopping_) return;
     if (!broker.ok()) return ready(broker);
     start_stage({1, 2}, [this, ready](Status participants) {
+      if (stopping_) return;
       if (!participants.ok()) return ready(participants);
       start_stage({3, 4, 5}, [this, ready](Status rest) {
+        if (stopping_) return;
         if (rest.ok()) refresh();
         ready(rest);
       });
@@ -211,10 +291,12 @@ void StackRunner::start_stage(std::vector<std::size_t> indexes, std::function<vo
   auto left = std::make_shared<std::size_t>(indexes.size());
   auto failed = std::make_shared<Status>();
   for (std::size_t i : indexes) {
-    launch(*services_[i]);
+    Service& service = *services_[i];
+    launch(service);
     wait_ready(
-        *services_[i],
-        [left, failed, done](Status status) {
+        service, service.generation,
+        [left, failed, done, &service](Status status) {
+          if (status.ok()) service.ready_once = true;
           if (!status.ok() && failed->ok()) *failed = status;
           if (--*left == 0) done(*failed);
         },
@@ -222,24 +304,50 @@ void StackRunner::start_stage(std::vector<std::size_t> indexes, std::function<vo
   }
 }
 
-void StackRunner::wait_ready(Service& service, std::function<void(Status)> done, int attempts_left) {
+bool StackRunner::learn_ports(Service& service) {
+  if (service.ports_of_generation == service.generation) return true;
+  Result<PortsFile> file = read_ports_file(service.ports_file);
+  // Not written yet, or (a rename is atomic, so never half written) by another process.
+  if (!file.ok() || file->pid != service.process->pid()) return false;
+  const auto port = file->ports.find("port");
+  if (port == file->ports.end()) return false;
+  if (service.client != nullptr && port->second != service.port) {
+    note(service.name + " came back on port " + std::to_string(port->second) + ", not " + std::to_string(service.port));
+  }
+  service.port = port->second;
+  if (const auto grpc = file->ports.find("grpc_port"); grpc != file->ports.end()) service.grpc_port = grpc->second;
+  if (service.client == nullptr) {
+    service.client = std::make_unique<HttpClient>(
+        io_, HttpClientOptions{.port = service.port, .target_service = service.name, .connect_timeout = 500ms});
+  }
+  service.ports_of_generation = service.generation;
+  return true;
+}
+
+void StackRunner::wait_ready(Service& service, std::uint64_t generation, std::function<void(Status)> done,
+                             int attempts_left) {
+  if (service.generation != generation || stopping_) return;
   if (service.process == nullptr || !service.process->running()) {
     std::string tail;
     for (const std::string& line : service.last_lines) tail += "\n  " + line;
     return done(Status(StatusCode::kUnavailable, service.name + " " + service.state + tail));
   }
+  const bool listening = learn_ports(service);
   if (attempts_left == 0) {
-    return done(Status(StatusCode::kUnavailable, service.name + " did not answer /readyz on port " +
-                                                     std::to_string(service.port) + " within 30 s"));
+    return done(Status(
+        StatusCode::kUnavailable,
+        listening ? service.name + " did not answer /readyz on port " + std::to_string(service.port) + " within 30 s"
+                  : service.name + " did not write its ports file " + service.ports_file + " within 30 s"));
   }
-  const auto again = [this, &service, done, attempts_left] {
+  const auto again = [this, &service, generation, done, attempts_left] {
     auto timer = std::make_shared<asio::steady_timer>(io_, 100ms);
-    timer->async_wait([this, &service, done, attempts_left, timer](const asio::error_code&) {
-      wait_ready(service, done, attempts_left - 1);
+    timer->async_wait([this, &service, generation, done, attempts_left, timer](const asio::error_code&) {
+      wait_ready(service, generation, done, attempts_left - 1);
     });
   };
-  if (service.client == nullptr) return again();  // not listening yet
-  service.client->request(get("/readyz"), [&service, done, again](Result<HttpClientResponse> response) {
+  if (!listening) return again();
+  service.client->request(get("/readyz"), [&service, generation, done, again](Result<HttpClientResponse> response) {
+    if (service.generation != generation) return;
     if (response.ok() && response->status == 200) {
       service.state = "ready";
       return done(Status());
@@ -265,6 +373,8 @@ void StackRunner::scrape(Service& service) {
                          ? std::to_string(service.port) + ", " + std::to_string(service.grpc_port)
                          : std::to_string(service.port);
   service.row.state = service.state;
+  service.row.restarts = service.policy.restarts();
+  service.row.last_exit = service.last_exit;
   if (service.process == nullptr || !service.process->running() || service.client == nullptr) return;
   service.client->request(get("/metrics"), [&service](Result<HttpClientResponse> response) {
     if (!response.ok() || response->status != 200) return;
@@ -350,6 +460,12 @@ void StackRunner::stop(std::function<void(bool)> done) {
   if (stopping_) return;
   stopping_ = true;
   refresh_timer_.cancel();
+  // No restart from now on: a service waiting for one stays down, and one that dies
+  // while the others stop is not started again.
+  for (auto& service : services_) {
+    service->policy.handle_shutdown();
+    scheduler_.cancel(service->restart_timer);
+  }
   stop_next(services_.size(), std::move(done));
 }
 

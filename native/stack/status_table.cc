@@ -52,9 +52,11 @@ std::string render_status(const std::vector<ServiceRow>& services, const std::ve
   for (const ServiceRow& s : services) {
     rows.push_back({s.service, s.port, s.state, fixed(s.requests_per_second, 1), fixed(s.errors_per_second, 1),
                     s.p99_seconds ? "≤ " + fixed(*s.p99_seconds * 1000, 0) + " ms" : "-",
-                    s.breakers.empty() ? "-" : s.breakers});
+                    s.breakers.empty() ? "-" : s.breakers, std::to_string(s.restarts),
+                    s.last_exit.empty() ? "-" : s.last_exit});
   }
-  std::string out = draw({"service", "port", "state", "req/s", "err/s", "p99", "breakers"}, rows);
+  std::string out =
+      draw({"service", "port", "state", "req/s", "err/s", "p99", "breakers", "restarts", "last exit"}, rows);
   if (!queues.empty()) {
     std::vector<std::vector<std::string>> queue_rows;
     for (const QueueRow& q : queues) {

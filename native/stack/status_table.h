@@ -1,5 +1,6 @@
 // status_table.h: the stack's live view, drawn as a table: one row per service (port,
-// state, requests/s, errors/s, p99, breakers) and one per queue (visible, in flight).
+// state, requests/s, errors/s, p99, breakers, restarts, last exit) and one per queue
+// (visible, in flight).
 #ifndef SLUICE_NATIVE_STACK_STATUS_TABLE_H_
 #define SLUICE_NATIVE_STACK_STATUS_TABLE_H_
 
@@ -13,11 +14,13 @@ namespace sluice::native {
 struct ServiceRow {
   std::string service;
   std::string port;
-  std::string state;  // starting, ready, exited (N)
+  std::string state;  // starting, ready, exited with N; restart in 1s, restarting
   double requests_per_second = 0;
   double errors_per_second = 0;
   std::optional<double> p99_seconds;
   std::string breakers;  // "inventory-grpc OPEN, payment CLOSED"
+  std::uint32_t restarts = 0;
+  std::string last_exit;  // "killed by SIGKILL", "exited with 2"; empty or "-" before any
 };
 
 struct QueueRow {

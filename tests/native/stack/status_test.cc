@@ -53,13 +53,17 @@ TEST(PrometheusTextTest, QuantilesComeFromTheBucketsBetweenTwoScrapes) {
 }
 
 TEST(StatusTableTest, DrawsAlignedRowsForServicesAndQueues) {
-  const std::string table = render_status({{"order", "3001", "ready", 12.5, 0.5, 0.05, "inventory-grpc OPEN"},
-                                           {"notification", "3003", "exited with 1", 0, 0, std::nullopt, ""}},
-                                          {{"notification-events", 3, 1}}, {"Try: curl ..."});
+  const std::string table =
+      render_status({{"order", "3001", "ready", 12.5, 0.5, 0.05, "inventory-grpc OPEN", 2, "killed by SIGKILL"},
+                     {"notification", "3003", "exited with 1", 0, 0, std::nullopt, "", 0, ""}},
+                    {{"notification-events", 3, 1}}, {"Try: curl ..."});
   EXPECT_THAT(table,
-              HasSubstr("│ order        │ 3001 │ ready         │ 12.5  │ 0.5   │ ≤ 50 ms │ inventory-grpc OPEN │"));
+              HasSubstr("│ order        │ 3001 │ ready         │ 12.5  │ 0.5   │ ≤ 50 ms │ inventory-grpc OPEN │ 2 "
+                        "       │ killed by SIGKILL │"));
   EXPECT_THAT(table,
-              HasSubstr("│ notification │ 3003 │ exited with 1 │ 0.0   │ 0.0   │ -       │ -                   │"));
+              HasSubstr("│ notification │ 3003 │ exited with 1 │ 0.0   │ 0.0   │ -       │ -                   │ 0 "
+                        "       │ -                 │"));
+  EXPECT_THAT(table, HasSubstr("│ restarts │ last exit         │"));
   EXPECT_THAT(table, HasSubstr("│ notification-events │ 3       │ 1         │"));
   EXPECT_THAT(table, HasSubstr("Try: curl ...\n"));
   // Every line of the service table is as wide as the others.
