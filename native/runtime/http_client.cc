@@ -2,6 +2,7 @@
 
 #include <http_parser.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <utility>
@@ -125,6 +126,26 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     socket_.close(ignored);
   }
 
+  // watch_idle: while the connection waits in the pool, notices the server closing it
+  // (a restart, its idle timeout) and calls `closed`, so that the next request is not
+  // sent into a dead connection. Anything the server sends unasked counts as closing.
+  void watch_idle(std::function<void()> closed) {
+    const std::uint64_t watch = ++idle_watch_;
+    auto self = shared_from_this();
+    socket_.async_read_some(asio::buffer(idle_byte_),
+                            [self, watch, closed](const asio::error_code& error, std::size_t) {
+                              if (watch != self->idle_watch_ || error == asio::error::operation_aborted)
+                                return;  // taken for a request
+                              closed();
+                            });
+  }
+  // stop_watching: the connection leaves the pool for a request.
+  void stop_watching() {
+    ++idle_watch_;
+    asio::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
  private:
   void arm(std::chrono::steady_clock::duration timeout) {
     timer_.expires_after(timeout);
@@ -189,6 +210,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   bool keep_alive_ = false;
   bool last_was_value_ = false;
   Exchange done_;
+  std::uint64_t idle_watch_ = 0;  // which watch_idle is current; stop_watching moves it on
+  std::array<char, 1> idle_byte_{};
 };
 
 HttpClient::HttpClient(asio::io_context& io, HttpClientOptions options)
@@ -233,6 +256,7 @@ void HttpClient::dispatch() {
     if (!idle_.empty()) {
       std::shared_ptr<ClientConnection> connection = idle_.front();
       idle_.pop_front();
+      connection->stop_watching();
       busy_.insert(connection);
       auto pending = std::make_shared<Pending>(std::move(pending_.front()));
       pending_.pop_front();
@@ -265,7 +289,7 @@ void HttpClient::dispatch() {
                                   client_error::kConnectFailed));
         }
       } else {
-        idle_.push_back(connection);
+        make_idle(connection);
       }
       dispatch();
     });
@@ -276,12 +300,27 @@ void HttpClient::dispatch() {
 void HttpClient::finished(const std::shared_ptr<ClientConnection>& connection, bool reusable) {
   busy_.erase(connection);
   if (reusable) {
-    idle_.push_back(connection);
+    make_idle(connection);
   } else {
     connection->close();
     --open_;
   }
   dispatch();
+}
+
+void HttpClient::make_idle(const std::shared_ptr<ClientConnection>& connection) {
+  idle_.push_back(connection);
+  auto alive = alive_;
+  std::weak_ptr<ClientConnection> weak = connection;
+  connection->watch_idle([this, alive, weak] {
+    if (!*alive) return;
+    auto closed = weak.lock();
+    const auto at = std::find(idle_.begin(), idle_.end(), closed);
+    if (closed == nullptr || at == idle_.end()) return;
+    idle_.erase(at);
+    closed->close();
+    --open_;
+  });
 }
 
 void HttpClient::complete(Pending& pending, Result<HttpClientResponse> result) {

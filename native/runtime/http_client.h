@@ -8,7 +8,9 @@
 // At most max_connections are open to the host; requests beyond them wait in a FIFO
 // of at most max_pending_requests, and one more is refused at once ("pool_overflow",
 // as Envoy's upstream_rq_pending_overflow). Connections are kept alive and reused;
-// one request per connection at a time. A request with a trace context sends it as
+// one request per connection at a time. An idle connection the server closes (it
+// restarted, or timed the connection out) leaves the pool at once, so no request is
+// sent into it. A request with a trace context sends it as
 // traceparent/tracestate. call() runs each attempt through a resilience Pipeline
 // (timeout, retry with budget, breaker, bulkhead...): a 5xx or a transport error is a
 // retryable failure, any other status a success for the policies.
@@ -97,6 +99,8 @@ class HttpClient {
 
   void dispatch();
   void finished(const std::shared_ptr<ClientConnection>& connection, bool reusable);
+  // make_idle: back into the pool, watched: one the server closes there leaves it.
+  void make_idle(const std::shared_ptr<ClientConnection>& connection);
   void complete(Pending& pending, Result<HttpClientResponse> result);
 
   asio::io_context& io_;

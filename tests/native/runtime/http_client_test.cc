@@ -94,6 +94,34 @@ TEST_F(HttpClientTest, ReusesOneKeptAliveConnectionForSequentialRequests) {
   EXPECT_EQ(server->connections(), 1u);
 }
 
+TEST_F(HttpClientTest, AConnectionTheServerClosesWhileIdleLeavesThePool) {
+  HttpClient client(io, options());
+  int answered = 0;
+  client.request(get("/api/inventory/SKU-1"), [&](Result<HttpClientResponse> r) {
+    EXPECT_TRUE(r.ok() && r->status == 200);
+    ++answered;
+  });
+  run_until([&] { return answered == 1; });
+  ASSERT_EQ(client.idle_connections(), 1u);
+  // The server restarts on its port: its kept-alive connection is closed under the pool.
+  const std::uint16_t port = server->port();
+  bool stopped = false;
+  server->shutdown([&] { stopped = true; });
+  run_until([&] { return stopped && client.open_connections() == 0; });
+  EXPECT_EQ(client.open_connections(), 0u);
+  EXPECT_EQ(client.idle_connections(), 0u);
+  server = *HttpServer::start(io, router, {.port = port});
+  // The next request goes out on a new connection, not into the dead one.
+  client.request(get("/api/inventory/SKU-2"), [&](Result<HttpClientResponse> r) {
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->status, 200);
+    ++answered;
+  });
+  run_until([&] { return answered == 2; });
+  EXPECT_EQ(answered, 2);
+  EXPECT_EQ(client.open_connections(), 1u);
+}
+
 TEST_F(HttpClientTest, SendsTheCallersTraceContext) {
   HttpClient client(io, options());
   HttpRequest request = get("/api/inventory/SKU-1");
