@@ -1,5 +1,6 @@
 #include "native/services/order/create_order_saga.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/observe/trace_context.h"
@@ -18,6 +19,17 @@ saga::StepRetryPolicy retry_unless(std::vector<std::string> non_retryable) {
           .non_retryable_errors = std::move(non_retryable)};
 }
 
+// compensating: how a compensation is retried. For longer than the participant's
+// breaker stays open (every attempt meanwhile is refused unsent, yet counts), so that a
+// participant that was only restarting (kill -9, then back within a second) gets its
+// compensation instead of leaving the saga, and its order, for attention.
+saga::StepRetryPolicy compensating(time::Duration breaker_reset) {
+  return {.max_attempts = 20,
+          .initial_backoff = 200ms,
+          .multiplier = 2.0,
+          .max_backoff = std::max<time::Duration>(2s, breaker_reset)};
+}
+
 // error_of: a participant's {"error": {"code": ...}} code, or `fallback`.
 std::string error_of(const std::string& body, std::string fallback) {
   const json parsed = json::parse(body, nullptr, false);
@@ -30,17 +42,19 @@ std::string error_of(const std::string& body, std::string fallback) {
 
 }  // namespace
 
-saga::SagaDefinition create_order_saga() {
+saga::SagaDefinition create_order_saga(time::Duration breaker_reset) {
   saga::SagaDefinition definition{.name = std::string(kCreateOrderSaga)};
   definition.steps.push_back({.name = "reserve_stock",
                               .action = "reserveStock",
                               .compensation = "releaseStock",
                               .retry = retry_unless({"out_of_stock", "AlreadyCompensated"}),
+                              .compensation_retry = compensating(breaker_reset),
                               .timeout = 2s});
   definition.steps.push_back({.name = "charge_payment",
                               .action = "chargePayment",
                               .compensation = "refundPayment",
                               .retry = retry_unless({"card_declined", "AlreadyCompensated"}),
+                              .compensation_retry = compensating(breaker_reset),
                               .timeout = 2s});
   definition.steps.push_back({.name = "confirm_order",
                               .action = "confirmOrder",

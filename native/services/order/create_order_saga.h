@@ -29,7 +29,9 @@ namespace sluice::native {
 
 inline constexpr std::string_view kCreateOrderSaga = "CreateOrderSaga";
 
-saga::SagaDefinition create_order_saga();
+// create_order_saga: the saga, its compensations retried for longer than
+// `breaker_reset`, how long the participants' breakers stay open.
+saga::SagaDefinition create_order_saga(time::Duration breaker_reset);
 
 // create_order_saga_data: what the saga of `order` starts with (its steps read it).
 nlohmann::json create_order_saga_data(const Order& order);

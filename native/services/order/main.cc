@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
                                   &saga_events, {.auto_flush = false, .flush_needed = flush_needed});
   flushing = &runner;
   driver.attach(runner);
-  if (sluice::Status s = runner.register_definition(sluice::native::create_order_saga()); !s.ok()) {
+  if (sluice::Status s = runner.register_definition(sluice::native::create_order_saga(reset)); !s.ok()) {
     return fail(s.message());
   }
 
