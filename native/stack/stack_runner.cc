@@ -244,8 +244,9 @@ void StackRunner::restart(Service& service) {
   wait_ready(
       service, service.generation,
       [this, &service, restarts](Status ready) {
-        // An exit meanwhile was reported, and handled, by on_exit.
-        if (ready.ok()) note(service.name + " is ready again (restart " + std::to_string(restarts) + ")");
+        if (ready.ok()) return note(service.name + " is ready again (restart " + std::to_string(restarts) + ")");
+        // An exit meanwhile was reported, and handled, by on_exit; a run that hangs is not.
+        if (service.process != nullptr && service.process->running()) note(ready.message());
       },
       300);
 }
