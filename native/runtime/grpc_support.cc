@@ -1,6 +1,7 @@
 #include "native/runtime/grpc_support.h"
 
 #include <array>
+#include <vector>
 
 namespace sluice::native {
 
@@ -42,23 +43,24 @@ observe::TraceContext TraceIds::child_of(const observe::TraceContext& parent) {
   return observe::child_of(parent, prng_);
 }
 
-observe::TraceContext TraceIds::continue_or_start(std::optional<std::string_view> traceparent,
-                                                  std::optional<std::string_view> tracestate) {
+observe::TraceContext TraceIds::start_trace() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return observe::continue_or_start(traceparent, tracestate, prng_);
+  return observe::start_trace(prng_);
 }
 
 ServerTrace server_trace(const grpc::CallbackServerContext& context, TraceIds& ids) {
+  // Metadata keys may repeat, like HTTP headers: every value counts.
   const auto& metadata = context.client_metadata();
-  auto value = [&](const char* key) -> std::optional<std::string_view> {
-    const auto it = metadata.find(key);
-    if (it == metadata.end()) return std::nullopt;
-    return std::string_view(it->second.data(), it->second.size());
+  auto values = [&](const char* key) {
+    std::vector<std::string_view> out;
+    const auto [first, last] = metadata.equal_range(key);
+    for (auto it = first; it != last; ++it) out.emplace_back(it->second.data(), it->second.size());
+    return out;
   };
-  const std::optional<std::string_view> traceparent = value("traceparent");
-  const observe::TraceContext incoming = ids.continue_or_start(traceparent, value("tracestate"));
-  ServerTrace out{.trace = ids.child_of(incoming)};
-  if (traceparent && incoming.traceparent() == *traceparent) out.parent_span_id = incoming.span_id_hex();
+  const Result<observe::TraceContext> caller =
+      observe::read_trace_context({.traceparent = values("traceparent"), .tracestate = values("tracestate")});
+  ServerTrace out{.trace = ids.child_of(caller.ok() ? *caller : ids.start_trace())};
+  if (caller.ok()) out.parent_span_id = caller->span_id_hex();
   return out;
 }
 

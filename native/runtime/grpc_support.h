@@ -45,8 +45,7 @@ class TraceIds {
  public:
   explicit TraceIds(std::uint64_t seed);
   observe::TraceContext child_of(const observe::TraceContext& parent);
-  observe::TraceContext continue_or_start(std::optional<std::string_view> traceparent,
-                                          std::optional<std::string_view> tracestate);
+  observe::TraceContext start_trace();
 
  private:
   std::mutex mutex_;

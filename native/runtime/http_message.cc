@@ -13,6 +13,18 @@ std::optional<std::string_view> HttpRequest::header(std::string_view name) const
   return std::nullopt;
 }
 
+std::vector<std::string_view> HttpRequest::header_values(std::string_view name) const {
+  std::vector<std::string_view> values;
+  for (const auto& [key, value] : headers) {
+    if (key == name) values.push_back(value);
+  }
+  return values;
+}
+
+observe::TraceHeaders HttpRequest::trace_headers() const {
+  return {.traceparent = header_values("traceparent"), .tracestate = header_values("tracestate")};
+}
+
 HttpResponse HttpResponse::json(int status, const nlohmann::json& body) {
   HttpResponse response;
   response.status = status;

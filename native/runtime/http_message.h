@@ -38,6 +38,10 @@ struct HttpRequest {
 
   // header: the first value of `name` (lowercase), if present.
   std::optional<std::string_view> header(std::string_view name) const;
+  // header_values: every value of `name` (lowercase), in arrival order.
+  std::vector<std::string_view> header_values(std::string_view name) const;
+  // trace_headers: the traceparent and tracestate values, for observe::read_trace_context.
+  observe::TraceHeaders trace_headers() const;
 };
 
 // ResponseStream: the body of a response that is written as it is produced (Server-Sent

@@ -115,11 +115,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     if (!request.keep_alive) stop_reading_ = true;
     slots_.push_back(Slot{std::nullopt, keep_alive});
     const std::size_t index = first_slot_ + slots_.size() - 1;
-    const observe::TraceContext incoming =
-        observe::continue_or_start(request.header("traceparent"), request.header("tracestate"), server_.trace_ids_);
-    if (request.header("traceparent") && incoming.traceparent() == *request.header("traceparent")) {
-      request.parent_span_id = incoming.span_id_hex();
-    }
+    // Every traceparent and tracestate header counts: two traceparents start a new trace.
+    const Result<observe::TraceContext> caller = observe::read_trace_context(request.trace_headers());
+    if (caller.ok()) request.parent_span_id = caller->span_id_hex();
+    const observe::TraceContext incoming = caller.ok() ? *caller : observe::start_trace(server_.trace_ids_);
     request.trace = observe::child_of(incoming, server_.trace_ids_);
     request.remote_address = remote_address_;
     Router::Match match = server_.router_.match(request.method, request.path);

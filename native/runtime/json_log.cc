@@ -96,6 +96,7 @@ json JsonLog::span_json(const SpanRecord& span, std::string_view service) {
               {"attributes", attributes},
               {"resource", {{"service.name", service}}}};
   if (!span.parent_span_id.empty()) out["parentSpanId"] = span.parent_span_id;
+  if (!span.context.tracestate.empty()) out["traceState"] = span.context.tracestate;  // OTLP's name for it
   return out;
 }
 

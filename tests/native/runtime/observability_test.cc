@@ -61,6 +61,9 @@ TEST(JsonLogTest, SpansAreOtlpShaped) {
   EXPECT_EQ(out["kind"], "SPAN_KIND_SERVER");
   EXPECT_EQ(out["attributes"][0]["value"]["stringValue"], "/x");
   EXPECT_EQ(out["attributes"][1]["value"]["intValue"], "200");
+  EXPECT_FALSE(out.contains("traceState"));
+  span.context.tracestate = "rojo=00f067aa0ba902b7";
+  EXPECT_EQ(JsonLog::span_json(span, "inventory")["traceState"], "rojo=00f067aa0ba902b7");
 }
 
 TEST(MetricsTest, TheRedHistogramHasTheArticlesLabelsAndBuckets) {
@@ -185,6 +188,64 @@ TEST(HttpObservabilityTest, ARequestIsLoggedTracedAndCounted) {
   }
   EXPECT_TRUE(logged);
   EXPECT_TRUE(spanned);
+}
+
+// What the server makes of the trace headers a request carries, as the W3C suite
+// sends them: repeated headers, whitespace, case.
+class ServerTraceHeadersTest : public ::testing::Test {
+ protected:
+  ServerTraceHeadersTest() {
+    EXPECT_TRUE(router
+                    .add("GET", "/trace",
+                         [](const HttpRequest& request, const PathParams&, Responder reply) {
+                           reply(HttpResponse::json(200, {{"traceparent", request.trace.traceparent()},
+                                                          {"tracestate", request.trace.tracestate},
+                                                          {"parent", request.parent_span_id}}));
+                         })
+                    .ok());
+  }
+
+  // get: the server's trace for a request with these header lines.
+  json get(const std::string& header_lines) {
+    testing::ServerThread server(router, {});
+    testing::RawClient client(server.port());
+    client.send("GET /trace HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + header_lines + "\r\n");
+    const std::string reply = client.read_until_closed();
+    const std::size_t body = reply.find("\r\n\r\n");
+    return body == std::string::npos ? json() : json::parse(reply.substr(body + 4), nullptr, false);
+  }
+
+  Router router;
+};
+
+TEST_F(ServerTraceHeadersTest, ContinuesOneTraceparentWhateverTheCaseOfItsName) {
+  const json trace = get("TraceParent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n");
+  EXPECT_EQ(trace["traceparent"].get<std::string>().substr(0, 36), "00-4bf92f3577b34da6a3ce929d0e0e4736-");
+  EXPECT_EQ(trace["parent"], "00f067aa0ba902b7");
+}
+
+TEST_F(ServerTraceHeadersTest, TwoTraceparentHeadersStartANewTrace) {
+  const json trace = get(
+      "traceparent: 00-12345678901234567890123456789011-1234567890123456-01\r\n"
+      "traceparent: 00-12345678901234567890123456789012-1234567890123456-01\r\n"
+      "tracestate: foo=1\r\n");
+  const std::string traceparent = trace["traceparent"];
+  EXPECT_EQ(traceparent.find("1234567890123456789012345678901"), std::string::npos) << traceparent;
+  EXPECT_EQ(trace["parent"], "");
+  EXPECT_EQ(trace["tracestate"], "");  // it went with the traceparents
+}
+
+TEST_F(ServerTraceHeadersTest, TabsAndSpacesAroundTheValueAreNotPartOfIt) {
+  const json trace = get("traceparent:\t 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 \t\r\n");
+  EXPECT_EQ(trace["parent"], "00f067aa0ba902b7");
+}
+
+TEST_F(ServerTraceHeadersTest, TracestateHeadersAreCombinedInOrderAndValidated) {
+  const std::string traceparent = "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n";
+  EXPECT_EQ(get(traceparent + "tracestate: foo=1,bar=2\r\nTRACESTATE: rojo=1\r\ntracestate: \r\n")["tracestate"],
+            "foo=1,bar=2,rojo=1");
+  EXPECT_EQ(get(traceparent + "tracestate: foo=1\r\ntracestate: FOO=2\r\n")["tracestate"], "");
+  EXPECT_EQ(get(traceparent + "trace-state: foo=1\r\n")["tracestate"], "");
 }
 
 }  // namespace

@@ -67,11 +67,23 @@ class TraceHopTest : public ::testing::Test {
     if (grpc_server) grpc_server->Shutdown(std::chrono::system_clock::now());
   }
 
-  std::string get(testing::ServerThread& http, const std::string& path, const std::string& traceparent) {
+  std::string get(testing::ServerThread& http, const std::string& path, const std::string& traceparent,
+                  const std::string& tracestate = "") {
     testing::RawClient client(http.port());
     client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: " + traceparent +
-                "\r\n\r\n");
+                "\r\n" + (tracestate.empty() ? "" : "tracestate: " + tracestate + "\r\n") + "\r\n");
     return client.read_until_closed();
+  }
+
+  // spans: the gRPC server's span log lines.
+  std::vector<json> spans() const {
+    std::vector<json> out;
+    std::istringstream lines(grpc_log.str());
+    for (std::string line; std::getline(lines, line);) {
+      json entry = json::parse(line);
+      if (entry["action"] == "span") out.push_back(std::move(entry));
+    }
+    return out;
   }
 
   std::unique_ptr<StockStore> store;
@@ -94,19 +106,17 @@ class TraceHopTest : public ::testing::Test {
 TEST_F(TraceHopTest, TheGrpcServerContinuesTheRestCallersTrace) {
   testing::ServerThread http(router, {});
   io = &http.io();
-  const std::string reply = get(http, "/check/SKU-123", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  const std::string reply = get(http, "/check/SKU-123", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                                "rojo=00f067aa0ba902b7, congo=t61rcWkgMzE");
   EXPECT_NE(reply.find(R"("quantity":42,"source":"inventory")"), std::string::npos) << reply;
-  bool found = false;
-  std::istringstream lines(grpc_log.str());
-  for (std::string line; std::getline(lines, line);) {
-    const json entry = json::parse(line);
-    if (entry["action"] != "span") continue;
-    found = true;
-    EXPECT_EQ(entry["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
-    EXPECT_EQ(entry["span"]["name"], "inventory.InventoryService/CheckStock");
-    EXPECT_EQ(entry["span"]["parentSpanId"], client_span.span_id_hex());
-  }
-  EXPECT_TRUE(found) << grpc_log.str();
+  const std::vector<json> grpc_spans = spans();
+  ASSERT_EQ(grpc_spans.size(), 1u) << grpc_log.str();
+  const json& entry = grpc_spans[0];
+  EXPECT_EQ(entry["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(entry["span"]["name"], "inventory.InventoryService/CheckStock");
+  EXPECT_EQ(entry["span"]["parentSpanId"], client_span.span_id_hex());
+  // The tracestate went along in the metadata.
+  EXPECT_EQ(entry["span"]["traceState"], "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
   EXPECT_NE(
       metrics.exposition().find(
           R"(grpc_server_handled_total{grpc_code="OK",grpc_method="CheckStock",grpc_service="inventory.InventoryService"} 1)"),
@@ -124,6 +134,33 @@ TEST_F(TraceHopTest, WhenInventoryIsDownTheBreakerOpensAndTheFallbackAnswers) {
   const std::string second = get(http, "/check/SKU-1", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   EXPECT_NE(second.find(R"("source":"fallback")"), std::string::npos);
   EXPECT_EQ(breaker.stats().calls_rejected, 1u);  // the second never reached the network
+}
+
+// gRPC metadata, like HTTP headers, may carry a key twice: two traceparents start a
+// new trace, and the tracestate values are combined.
+TEST_F(TraceHopTest, MetadataFollowsTheHttpRulesForRepeatedValues) {
+  auto check_stock = [this](const std::vector<std::pair<std::string, std::string>>& metadata) {
+    grpc::ClientContext context;
+    for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
+    inventory::StockRequest request;
+    request.set_product_id("SKU-123");
+    inventory::StockResponse response;
+    return stub->CheckStock(&context, request, &response).ok();
+  };
+  ASSERT_TRUE(check_stock({{"traceparent", "00-12345678901234567890123456789011-1234567890123456-01"},
+                           {"traceparent", "00-12345678901234567890123456789012-1234567890123456-01"},
+                           {"tracestate", "foo=1"}}));
+  ASSERT_TRUE(check_stock({{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+                           {"tracestate", "foo=1"},
+                           {"tracestate", "bar=2"}}));
+  const std::vector<json> grpc_spans = spans();
+  ASSERT_EQ(grpc_spans.size(), 2u) << grpc_log.str();
+  EXPECT_EQ(grpc_spans[0]["traceId"].get<std::string>().find("1234567890123456789012345678901"), std::string::npos);
+  EXPECT_FALSE(grpc_spans[0]["span"].contains("parentSpanId"));
+  EXPECT_FALSE(grpc_spans[0]["span"].contains("traceState"));
+  EXPECT_EQ(grpc_spans[1]["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(grpc_spans[1]["span"]["parentSpanId"], "00f067aa0ba902b7");
+  EXPECT_EQ(grpc_spans[1]["span"]["traceState"], "foo=1,bar=2");
 }
 
 }  // namespace
