@@ -4,7 +4,31 @@
 #include <memory>
 #include <utility>
 
+#include "core/observe/trace_context.h"
+
 namespace sluice::saga {
+namespace {
+
+const std::string* string_attribute(const broker::MessageAttributes& attributes, std::string_view name) {
+  const auto it = attributes.find(name);
+  return it == attributes.end() ? nullptr : &it->second.string_value;
+}
+
+// continue_trace: the trace context the reaction continues. The message attributes
+// are the transport's trace headers and win over the body; either way it is validated
+// as any incoming context is, and an invalid one is not carried into follow-ups.
+void continue_trace(const broker::MessageAttributes& attributes, SagaEvent& event) {
+  const std::string* traceparent = string_attribute(attributes, "traceparent");
+  const std::string* tracestate = string_attribute(attributes, "tracestate");
+  const observe::TraceHeaders headers =
+      traceparent != nullptr ? observe::TraceHeaders::one(*traceparent, tracestate ? *tracestate : std::string_view())
+                             : observe::TraceHeaders::one(event.traceparent, event.tracestate);
+  const Result<observe::TraceContext> context = observe::read_trace_context(headers);
+  event.traceparent = context.ok() ? context->traceparent() : std::string();
+  event.tracestate = context.ok() ? context->tracestate : std::string();
+}
+
+}  // namespace
 
 EventBus::EventBus(broker::MessageBroker& broker, std::string exchange, observe::EventSink* events,
                    std::size_t remembered_keys)
@@ -30,6 +54,9 @@ Status EventBus::publish(const SagaEvent& event) {
   request.attributes["idempotency_key"] = {.data_type = "String", .string_value = event.key()};
   if (!event.traceparent.empty()) {
     request.attributes["traceparent"] = {.data_type = "String", .string_value = event.traceparent};
+  }
+  if (!event.tracestate.empty()) {
+    request.attributes["tracestate"] = {.data_type = "String", .string_value = event.tracestate};
   }
   Result<std::vector<std::string>> routed = broker_.publish(exchange_, event.type, {}, request);
   if (!routed.ok()) return routed.status();
@@ -58,14 +85,16 @@ bool EventBus::handle(const std::string& service, const broker::BrokerMessage& m
     report("saga.event_malformed", service, event.status().message());
     return false;
   }
+  SagaEvent cause = *event;
+  continue_trace(message.message.attributes, cause);
   RecentKeys& processed = processed_.try_emplace(service, remembered_keys_).first->second;
-  const std::string key = event->key();
+  const std::string key = cause.key();
   if (processed.contains(key)) {
     report("saga.event_duplicate", service, key);
     static_cast<void>(broker_.delete_message(queue, message.message.receipt_handle));
     return false;
   }
-  Result<std::vector<SagaEvent>> reaction = react(*event);
+  Result<std::vector<SagaEvent>> reaction = react(cause);
   if (!reaction.ok()) {
     report("saga.reaction_failed", service, reaction.status().message());
     return false;

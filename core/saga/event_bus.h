@@ -16,6 +16,11 @@
 // reaction leaves it to come back after the visibility timeout (and to the queue's
 // dead-letter queue after maxReceiveCount). A copy of an event this bus already
 // processed for that service (same idempotency key) is deleted without reacting again.
+//
+// Trace context: publish() copies the event's traceparent and tracestate into message
+// attributes; a reaction sees the context of the message it consumes, read from those
+// attributes (or the body, when a producer set none) by observe::read_trace_context, so
+// an invalid traceparent or tracestate never reaches its follow-ups.
 #ifndef SLUICE_CORE_SAGA_EVENT_BUS_H_
 #define SLUICE_CORE_SAGA_EVENT_BUS_H_
 

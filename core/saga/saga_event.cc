@@ -19,11 +19,12 @@ bool is_event_type(std::string_view type) {
 }  // namespace
 
 std::string encode_event(const SagaEvent& event) {
-  const nlohmann::json body = {{"type", event.type},
-                               {"correlation_id", event.correlation_id},
-                               {"idempotency_key", event.key()},
-                               {"traceparent", event.traceparent},
-                               {"payload", event.payload}};
+  nlohmann::json body = {{"type", event.type},
+                         {"correlation_id", event.correlation_id},
+                         {"idempotency_key", event.key()},
+                         {"traceparent", event.traceparent},
+                         {"payload", event.payload}};
+  if (!event.tracestate.empty()) body["tracestate"] = event.tracestate;
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -36,6 +37,7 @@ Result<SagaEvent> decode_event(std::string_view body) {
   f.text("correlation_id", event.correlation_id);
   f.text("idempotency_key", event.idempotency_key);
   f.text("traceparent", event.traceparent);
+  f.text("tracestate", event.tracestate);
   const nlohmann::json* payload = f.object("payload");
   SLUICE_RETURN_IF_ERROR(f.finish());
   if (!is_event_type(event.type)) {

@@ -1,9 +1,10 @@
 // saga_event.h: SagaEvent, the envelope of a choreographed saga's events on the broker.
 //
 // The body is JSON: {"type", "correlation_id", "idempotency_key", "traceparent",
-// "payload"}. The type is also the routing key, and the correlation id, idempotency
-// key and traceparent are copied into message attributes so that a consumer (or a
-// person reading a queue) sees them without parsing the body.
+// "tracestate", "payload"} ("tracestate" only when there is one). The type is also the
+// routing key, and the correlation id, idempotency key, traceparent and tracestate are
+// copied into message attributes so that a consumer (or a person reading a queue) sees
+// them without parsing the body.
 #ifndef SLUICE_CORE_SAGA_SAGA_EVENT_H_
 #define SLUICE_CORE_SAGA_SAGA_EVENT_H_
 
@@ -22,6 +23,7 @@ struct SagaEvent {
   // included); consumers drop keys they have processed. Empty: "<correlation id>:<type>".
   std::string idempotency_key;
   std::string traceparent;  // W3C trace context of the work that caused it, or empty
+  std::string tracestate;   // its validated tracestate, or empty
   nlohmann::json payload = nlohmann::json::object();
 
   // key: the idempotency key, or its default.

@@ -27,7 +27,7 @@ std::string routing_key_of(std::string_view event_type) {
 
 nlohmann::json follow_up(const services::OrderEvent& cause, std::string_view event_type, const nlohmann::json& fields) {
   nlohmann::json event = nlohmann::json::object();
-  for (const char* kept : {"orderId", "userId", "items", "total", "card", "correlationId", "traceparent"}) {
+  for (const char* kept : {"orderId", "userId", "items", "total", "card", "correlationId"}) {
     if (cause.body.contains(kept)) event[kept] = cause.body[kept];
   }
   event["eventType"] = event_type;
@@ -45,7 +45,15 @@ nlohmann::json follow_up(const services::OrderEvent& cause, std::string_view eve
 void publish_follow_up(EventPublisher& publisher, JsonLog& log, const ConsumedEvent& cause, const nlohmann::json& event,
                        std::function<void(bool)> done) {
   const std::string type = event.value("eventType", "");
-  publisher.publish(routing_key_of(type), event, [&log, cause, type, done = std::move(done)](Status published) {
+  // The follow-up continues the trace the cause came with, as the consumer read it.
+  nlohmann::json sent = event;
+  sent.erase("traceparent");
+  sent.erase("tracestate");
+  if (cause.trace) {
+    sent["traceparent"] = cause.trace->traceparent();
+    if (!cause.trace->tracestate.empty()) sent["tracestate"] = cause.trace->tracestate;
+  }
+  publisher.publish(routing_key_of(type), sent, [&log, cause, type, done = std::move(done)](Status published) {
     const observe::TraceContext* trace = cause.trace ? &*cause.trace : nullptr;
     log.log(published.ok() ? spdlog::level::info : spdlog::level::warn,
             published.ok() ? "choreography.published" : "choreography.publish_failed", trace, std::nullopt,

@@ -6,8 +6,9 @@
 //   StockFailed    (stock.failed)     payment refunds    -> PaymentRefunded
 //   order: StockReserved -> CONFIRMED; PaymentFailed or PaymentRefunded -> CANCELLED
 //
-// A follow-up keeps the order's fields (orderId, userId, items, total, card), its
-// correlation id and trace, and gets an idempotency key of its own
+// A follow-up keeps the order's fields (orderId, userId, items, total, card) and its
+// correlation id, continues the cause's trace (traceparent and tracestate, as the
+// consumer read them from the message), and gets an idempotency key of its own
 // ("payment-charged-<orderId>"), so a redelivered cause yields the same follow-up.
 #ifndef SLUICE_NATIVE_SERVICES_COMMON_CHOREOGRAPHY_EVENTS_H_
 #define SLUICE_NATIVE_SERVICES_COMMON_CHOREOGRAPHY_EVENTS_H_

@@ -40,12 +40,16 @@ void EventPublisher::publish(const std::string& routing_key, const json& event, 
       publish(routing_key, event, done);
     });
   }
-  const json body = {{"routing_key", routing_key},
-                     {"body", event.dump()},
-                     {"headers",
-                      {{"traceparent", event.value("traceparent", "")},
-                       {"idempotency-key", event.value("idempotencyKey", "")},
-                       {"correlation-id", event.value("correlationId", "")}}}};
+  json body = {{"routing_key", routing_key},
+               {"body", event.dump()},
+               {"headers",
+                {{"traceparent", event.value("traceparent", "")},
+                 {"idempotency-key", event.value("idempotencyKey", "")},
+                 {"correlation-id", event.value("correlationId", "")}}}};
+  // The trace headers travel as message attributes (SQS) and headers (AMQP).
+  if (const std::string tracestate = event.value("tracestate", ""); !tracestate.empty()) {
+    body["headers"]["tracestate"] = tracestate;
+  }
   broker_.request(post("/v1/exchanges/" + exchange_ + "/publish", body),
                   [this, done = std::move(done)](Result<HttpClientResponse> response) {
                     Status status = verdict(response);

@@ -1,7 +1,7 @@
 // event_publisher.h: EventPublisher, how services put an event on the broker's topic
-// exchange (POST /v1/exchanges/:exchange/publish), with its traceparent,
+// exchange (POST /v1/exchanges/:exchange/publish), with its traceparent, tracestate,
 // correlation-id and idempotency-key as headers (message attributes for SQS
-// consumers). The exchange is declared on first use, and again if the broker forgot it.
+// consumers, AMQP headers on RabbitMQ). The exchange is declared on first use, and again if the broker forgot it.
 #ifndef SLUICE_NATIVE_SERVICES_COMMON_EVENT_PUBLISHER_H_
 #define SLUICE_NATIVE_SERVICES_COMMON_EVENT_PUBLISHER_H_
 
@@ -18,8 +18,8 @@ class EventPublisher {
  public:
   EventPublisher(HttpClient& broker, std::string exchange) : broker_(broker), exchange_(std::move(exchange)) {}
 
-  // publish: `event` (an object with correlationId, idempotencyKey and traceparent, as
-  // order events have) under `routing_key`; `done` gets the broker's verdict.
+  // publish: `event` (an object with correlationId, idempotencyKey, traceparent and
+  // perhaps tracestate, as order events have) under `routing_key`; `done` gets the broker's verdict.
   void publish(const std::string& routing_key, const nlohmann::json& event, std::function<void(Status)> done);
 
  private:

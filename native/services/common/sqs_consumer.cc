@@ -37,6 +37,25 @@ HttpRequest post(std::string target, std::string body, HttpHeaders headers) {
 
 }  // namespace
 
+std::optional<observe::TraceContext> trace_of_message(const json& message, const json& event) {
+  const auto attributes = message.find("MessageAttributes");
+  const json none = json::object();
+  const json& attribute = attributes != message.end() && attributes->is_object() ? *attributes : none;
+  const auto value_of = [&](const char* name) {
+    const auto it = attribute.find(name);
+    return it == attribute.end() ? std::string() : text_field(*it, "StringValue");
+  };
+  std::string traceparent = value_of("traceparent");
+  std::string tracestate = value_of("tracestate");
+  if (traceparent.empty()) {  // a producer that put its trace only in the body
+    traceparent = text_field(event, "traceparent");
+    tracestate = text_field(event, "tracestate");
+  }
+  Result<observe::TraceContext> trace = observe::read_trace_context(observe::TraceHeaders::one(traceparent, tracestate));
+  if (!trace.ok()) return std::nullopt;
+  return *trace;
+}
+
 SqsConsumer::SqsConsumer(asio::io_context& io, HttpClient& broker, SqsConsumerOptions options, JsonLog& log,
                          ConsumerMetrics& metrics, Handler handler)
     : io_(io),
@@ -127,7 +146,8 @@ void SqsConsumer::poll() {
   const json request = {{"QueueUrl", queue_url(options_.queue)},
                         {"MaxNumberOfMessages", options_.max_messages},
                         {"WaitTimeSeconds", options_.wait_seconds},
-                        {"MessageSystemAttributeNames", {"ApproximateReceiveCount"}}};
+                        {"MessageSystemAttributeNames", {"ApproximateReceiveCount"}},
+                        {"MessageAttributeNames", {"traceparent", "tracestate"}}};
   sqs("ReceiveMessage", request, [this](Result<json> answer) {
     if (!answer.ok()) {
       log_.log(spdlog::level::warn, "consumer.receive_failed", nullptr, std::nullopt,
@@ -157,10 +177,7 @@ void SqsConsumer::handle(const json& message, std::function<void()> next) {
   Result<services::OrderEvent> decoded = services::decode_order_event(text_field(message, "Body"));
   if (!decoded.ok()) return reject(message, receive_count, decoded.status(), std::move(next));
   ConsumedEvent consumed{.message_id = message_id, .event = *std::move(decoded), .receive_count = receive_count};
-  if (!consumed.event.traceparent.empty()) {
-    Result<observe::TraceContext> trace = observe::parse_traceparent(consumed.event.traceparent);
-    if (trace.ok()) consumed.trace = *trace;
-  }
+  consumed.trace = trace_of_message(message, consumed.event.body);
   // The message is settled once: by its handler, by the handler throwing, or, if the
   // handler never answers, when its visibility timeout has given it back to the queue.
   auto settled = std::make_shared<bool>(false);

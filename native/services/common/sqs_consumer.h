@@ -21,6 +21,7 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,10 +46,17 @@ struct SqsConsumerOptions {
 
 struct ConsumedEvent {
   std::string message_id;
-  services::OrderEvent event;                  // the body, decoded and validated
-  std::optional<observe::TraceContext> trace;  // from the event's traceparent
+  services::OrderEvent event;  // the body, decoded and validated
+  // trace: the producer's context (its span is the producer's), from the message's
+  // traceparent and tracestate attributes (or the body's, for a producer that set
+  // none), validated; none if absent or invalid.
+  std::optional<observe::TraceContext> trace;
   int receive_count = 1;
 };
+
+// trace_of_message: ConsumedEvent::trace of an SQS ReceiveMessage `message` whose
+// body is `event`.
+std::optional<observe::TraceContext> trace_of_message(const nlohmann::json& message, const nlohmann::json& event);
 
 class SqsConsumer {
  public:

@@ -40,6 +40,12 @@ std::string error_of(const std::string& body, std::string fallback) {
   return fallback;
 }
 
+// text_of: `data`'s string at `key`, or empty.
+std::string text_of(const json& data, const char* key) {
+  const auto it = data.find(key);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 saga::SagaDefinition create_order_saga(time::Duration breaker_reset) {
@@ -67,16 +73,17 @@ saga::SagaDefinition create_order_saga(time::Duration breaker_reset) {
 json create_order_saga_data(const Order& order) {
   return {{"orderId", order.order_id}, {"userId", order.user_id},
           {"items", order.items},      {"total", static_cast<double>(order.total_cents) / 100},
-          {"card", order.card},        {"traceparent", order.traceparent}};
+          {"card", order.card},        {"traceparent", order.traceparent}, {"tracestate", order.tracestate}};
 }
 
 OrderSagaDriver::OrderSagaDriver(OrderStore& store, Participant inventory, Participant payment, JsonLog& log,
-                                 std::function<void()> on_order_changed)
+                                 std::function<void()> on_order_changed, std::uint64_t span_seed)
     : store_(store),
       inventory_(inventory),
       payment_(payment),
       log_(log),
-      on_order_changed_(std::move(on_order_changed)) {}
+      on_order_changed_(std::move(on_order_changed)),
+      span_ids_(span_seed) {}
 
 void OrderSagaDriver::handle(const saga::SagaCommand& command) {
   const json& data = *command.input;
@@ -109,12 +116,11 @@ void OrderSagaDriver::call(const Participant& participant, const saga::SagaComma
   request.target = std::move(path);
   request.headers = {{"content-type", "application/json"}, {"idempotency-key", std::string(command.idempotency_key)}};
   request.body = body.dump();
-  // The order's trace: every participant call belongs to the request that placed it.
-  if (command.input->contains("traceparent")) {
-    Result<observe::TraceContext> trace =
-        observe::parse_traceparent(command.input->at("traceparent").get<std::string>());
-    if (trace.ok()) request.trace = *trace;
-  }
+  // The order's trace: every participant call is a span in the request that placed it.
+  // Sagas started before tracestate was kept have none.
+  const Result<observe::TraceContext> order_trace = observe::read_trace_context(
+      observe::TraceHeaders::one(text_of(*command.input, "traceparent"), text_of(*command.input, "tracestate")));
+  if (order_trace.ok()) request.trace = observe::child_of(*order_trace, span_ids_);
   // The command's views live only during handle(): keep what the answer needs.
   saga::StepResult template_result = saga::StepResult::success(command);
   participant.client->call(

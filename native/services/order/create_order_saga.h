@@ -6,7 +6,8 @@
 //   confirm_order   confirmOrder  -> the order store (the pivot: once confirmed, never undone)
 //
 // Every call carries the command's idempotency key (the participants' barriers make
-// retries and re-issued commands safe) and the order's trace. A declined card or an
+// retries and re-issued commands safe) and the order's trace: a span of its own in the
+// trace of the request that placed the order, with that request's tracestate. A declined card or an
 // out-of-stock item ends the step at once (non-retryable); a 5xx, a timeout or a
 // participant that cannot be reached is retried with backoff, then compensated. When
 // the saga ends COMPENSATED the order is CANCELLED with the reason; either way the
@@ -14,6 +15,7 @@
 #ifndef SLUICE_NATIVE_SERVICES_ORDER_CREATE_ORDER_SAGA_H_
 #define SLUICE_NATIVE_SERVICES_ORDER_CREATE_ORDER_SAGA_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -21,6 +23,7 @@
 #include "core/resilience/pipeline.h"
 #include "core/saga/saga_definition.h"
 #include "core/saga/saga_runner.h"
+#include "core/time/prng.h"
 #include "native/runtime/http_client.h"
 #include "native/runtime/json_log.h"
 #include "native/services/order/order_store.h"
@@ -45,8 +48,9 @@ struct Participant {
 class OrderSagaDriver final : public observe::EventSink {
  public:
   // on_order_changed: an order's status changed (its outbox has a new event).
+  // span_seed: seeds the span ids of the calls.
   OrderSagaDriver(OrderStore& store, Participant inventory, Participant payment, JsonLog& log,
-                  std::function<void()> on_order_changed);
+                  std::function<void()> on_order_changed, std::uint64_t span_seed);
 
   // attach: the runner whose commands this driver carries (and whose events it hears).
   void attach(saga::SagaRunner& runner) { runner_ = &runner; }
@@ -66,6 +70,7 @@ class OrderSagaDriver final : public observe::EventSink {
   Participant payment_;
   JsonLog& log_;
   std::function<void()> on_order_changed_;
+  time::Prng span_ids_;
   saga::SagaRunner* runner_ = nullptr;
 };
 

@@ -157,7 +157,9 @@ int main(int argc, char** argv) {
   sluice::native::EventPublisher publisher(broker_client, absl::GetFlag(FLAGS_exchange));
   sluice::native::OutboxRelay relay(host.io(), orders, publisher, log);
   sluice::native::OrderSagaDriver driver(orders, {&inventory_client, &inventory_calls},
-                                         {&payment_client, &payment_calls}, log, [&relay] { relay.poke(); });
+                                         {&payment_client, &payment_calls}, log, [&relay] { relay.poke(); },
+                                         (static_cast<std::uint64_t>(std::random_device()()) << 32) ^
+                                             std::random_device()());
   Fanout saga_events(driver, host.events());
   // Group commit: every saga that moved in one turn of the loop shares one sync of the
   // log (one fsync), made at the end of the turn, before any of their commands leave.

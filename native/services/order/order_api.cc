@@ -100,8 +100,8 @@ Status add_order_routes(Router& router, OrderApiDeps deps) {
     if (!body.ok()) return reply(HttpResponse::error(400, "MalformedJson", body.status().message()));
     Result<OrderRequest> order = read_order(*body);
     if (!order.ok()) return reply(response_for(order.status()));
-    const std::string traceparent = request.trace.traceparent();
-    deps.stock->check(order->products, request.trace, [deps, order = *order, traceparent, reply](StockVerdict verdict) {
+    deps.stock->check(order->products, request.trace, [deps, order = *order, trace = request.trace,
+                                                       reply](StockVerdict verdict) {
       if (!verdict.in_stock) {
         return reply(HttpResponse::error(409, "out_of_stock", verdict.short_product + " is out of stock"));
       }
@@ -112,7 +112,8 @@ Status add_order_routes(Router& router, OrderApiDeps deps) {
                    order.card,
                    "PENDING",
                    "",
-                   traceparent};
+                   trace.traceparent()};
+      stored.tracestate = trace.tracestate;
       if (Status s = deps.store->create(stored); !s.ok()) return reply(response_for(s));
       deps.on_order_changed();
       if (Status s = deps.runner == nullptr

@@ -26,6 +26,17 @@ std::string iso8601(std::int64_t ms) {
   return out;
 }
 
+constexpr std::int64_t kSchemaVersion = 1;
+
+Result<std::int64_t> schema_version(SqliteDb& db) {
+  Result<SqliteStatement> select = db.prepare("PRAGMA user_version");
+  if (!select.ok()) return select.status();
+  SqliteStatement statement = *std::move(select);
+  Result<bool> row = statement.step();
+  if (!row.ok()) return row.status();
+  return *row ? statement.column_int(0) : std::int64_t{0};
+}
+
 Status in_transaction(SqliteDb& db, const std::function<Status()>& work) {
   SLUICE_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
   Status status = work();
@@ -50,7 +61,28 @@ Result<std::unique_ptr<OrderStore>> OrderStore::open(const std::string& path) {
         "published INTEGER NOT NULL DEFAULT 0)"}) {
     SLUICE_RETURN_IF_ERROR(store->db_.exec(sql));
   }
+  if (Status s = store->migrate(); !s.ok()) return s;
   return store;
+}
+
+Status OrderStore::migrate() {
+  return in_transaction(db_, [&]() -> Status {
+    Result<std::int64_t> found = schema_version(db_);
+    if (!found.ok()) return found.status();
+    const std::int64_t version = *found;
+    if (version > kSchemaVersion) {
+      return Status(StatusCode::kFailedPrecondition, "the order database has schema version " +
+                                                         std::to_string(version) + ", newer than this build's " +
+                                                         std::to_string(kSchemaVersion));
+    }
+    if (version < 1) {
+      for (const char* sql : {"ALTER TABLE orders ADD COLUMN tracestate TEXT NOT NULL DEFAULT ''",
+                              "ALTER TABLE outbox ADD COLUMN tracestate TEXT NOT NULL DEFAULT ''"}) {
+        if (Status s = db_.exec(sql); !s.ok()) return s;
+      }
+    }
+    return db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  });
 }
 
 Status OrderStore::add_event(const Order& order, std::string_view event_type) {
@@ -65,19 +97,22 @@ Status OrderStore::add_event(const Order& order, std::string_view event_type) {
                {"correlationId", order.order_id},
                {"idempotencyKey", key},
                {"traceparent", order.traceparent}};
+  if (!order.tracestate.empty()) body["tracestate"] = order.tracestate;
   if (!order.reason.empty()) body["reason"] = order.reason;
   // The card goes with the order (a choreographed payment charges it); a demo's cards
   // are test numbers.
   if (event_type == "OrderCreated") body["card"] = order.card;
   const std::string routing_key = routing_key_of(event_type);
   Result<SqliteStatement> insert = db_.prepare(
-      "INSERT OR IGNORE INTO outbox (routing_key, body, traceparent, idempotency_key) VALUES (?1, ?2, ?3, ?4)");
+      "INSERT OR IGNORE INTO outbox (routing_key, body, traceparent, idempotency_key, tracestate) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!insert.ok()) return insert.status();
   SqliteStatement statement = *std::move(insert);
   statement.bind(1, routing_key);
   statement.bind(2, body.dump());
   statement.bind(3, order.traceparent);
   statement.bind(4, key);
+  statement.bind(5, order.tracestate);
   return statement.run();
 }
 
@@ -86,7 +121,9 @@ Status OrderStore::create(const Order& requested) {
   order.status = "PENDING";
   order.created_at_ms = now_ms();
   return in_transaction(db_, [&] {
-    Result<SqliteStatement> insert = db_.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    Result<SqliteStatement> insert = db_.prepare(
+        "INSERT INTO orders (order_id, user_id, items, total_cents, card, status, reason, traceparent, "
+        "created_at_ms, tracestate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!insert.ok()) return insert.status();
     SqliteStatement statement = *std::move(insert);
     statement.bind(1, order.order_id);
@@ -98,6 +135,7 @@ Status OrderStore::create(const Order& requested) {
     statement.bind(7, order.reason);
     statement.bind(8, order.traceparent);
     statement.bind(9, order.created_at_ms);
+    statement.bind(10, order.tracestate);
     SLUICE_RETURN_IF_ERROR(statement.run());
     return add_event(order, "OrderCreated");
   });
@@ -136,7 +174,8 @@ Result<bool> OrderStore::finish(const std::string& order_id, std::string_view st
 namespace {
 
 constexpr const char* kOrderColumns =
-    "SELECT order_id, user_id, items, total_cents, card, status, reason, traceparent, created_at_ms FROM orders ";
+    "SELECT order_id, user_id, items, total_cents, card, status, reason, traceparent, created_at_ms, tracestate "
+    "FROM orders ";
 
 Order order_of(const SqliteStatement& row) {
   return Order{std::string(row.column_text(0)),
@@ -147,7 +186,8 @@ Order order_of(const SqliteStatement& row) {
                std::string(row.column_text(5)),
                std::string(row.column_text(6)),
                std::string(row.column_text(7)),
-               row.column_int(8)};
+               row.column_int(8),
+               std::string(row.column_text(9))};
 }
 
 }  // namespace
@@ -196,7 +236,8 @@ Result<std::map<std::string, std::int64_t>> OrderStore::counts() {
 
 Result<std::vector<OutboxEvent>> OrderStore::unpublished(std::size_t limit) {
   Result<SqliteStatement> select = db_.prepare(
-      "SELECT id, routing_key, body, traceparent, idempotency_key FROM outbox WHERE published = 0 ORDER BY id "
+      "SELECT id, routing_key, body, traceparent, idempotency_key, tracestate FROM outbox WHERE published = 0 "
+      "ORDER BY id "
       "LIMIT ?1");
   if (!select.ok()) return select.status();
   SqliteStatement statement = *std::move(select);
@@ -205,7 +246,7 @@ Result<std::vector<OutboxEvent>> OrderStore::unpublished(std::size_t limit) {
   if (Status s = statement.for_each_row([&] {
         events.push_back({statement.column_int(0), std::string(statement.column_text(1)),
                           std::string(statement.column_text(2)), std::string(statement.column_text(3)),
-                          std::string(statement.column_text(4))});
+                          std::string(statement.column_text(4)), std::string(statement.column_text(5))});
         return Status();
       });
       !s.ok()) {

@@ -6,6 +6,10 @@
 // Statuses as the article's: PENDING while the saga runs, then CONFIRMED or
 // CANCELLED. Confirm and cancel are idempotent: a repeat changes nothing and writes no
 // second event. Used from the service's loop thread only.
+//
+// Schema versions (PRAGMA user_version): 0, the first (a new file starts there too);
+// 1 adds each order's and outbox event's tracestate. open() migrates in one transaction,
+// so a data directory of an earlier build keeps working.
 #ifndef SLUICE_NATIVE_SERVICES_ORDER_ORDER_STORE_H_
 #define SLUICE_NATIVE_SERVICES_ORDER_ORDER_STORE_H_
 
@@ -30,8 +34,9 @@ struct Order {
   std::string card;
   std::string status;       // PENDING, CONFIRMED, CANCELLED
   std::string reason;       // why it was cancelled
-  std::string traceparent;  // of the request that created it; its events carry it
+  std::string traceparent;  // of the request that created it; its events and saga carry it
   std::int64_t created_at_ms = 0;
+  std::string tracestate;  // the validated tracestate that came with it, or empty
 };
 
 // OutboxEvent: an event to publish on the "orders" exchange.
@@ -41,6 +46,7 @@ struct OutboxEvent {
   std::string body;         // {"eventType", "orderId", ..., "idempotencyKey", "correlationId"}
   std::string traceparent;
   std::string idempotency_key;
+  std::string tracestate;
 };
 
 class OrderStore {
@@ -66,6 +72,8 @@ class OrderStore {
 
  private:
   explicit OrderStore(SqliteDb db) : db_(std::move(db)) {}
+  // migrate: brings a database of any earlier schema to the current one.
+  Status migrate();
   // finish: PENDING -> `status` with its event, in one transaction.
   Result<bool> finish(const std::string& order_id, std::string_view status, const std::string& reason);
   Status add_event(const Order& order, std::string_view event_type);

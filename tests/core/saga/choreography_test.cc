@@ -22,6 +22,7 @@ SagaEvent next(const SagaEvent& cause, std::string type, json payload = json::ob
   return {.type = std::move(type),
           .correlation_id = cause.correlation_id,
           .traceparent = cause.traceparent,
+          .tracestate = cause.tracestate,
           .payload = std::move(payload)};
 }
 
@@ -63,6 +64,7 @@ class ChoreographyTest : public ::testing::Test {
   }
 
   Result<Events> order(const SagaEvent& e) {
+    order_saw_trace[e.correlation_id] = e.traceparent + " " + e.tracestate;
     if (e.type == "StockReserved") {
       orders[e.correlation_id] = "CONFIRMED";
       return Events{next(e, "OrderConfirmed")};
@@ -76,6 +78,7 @@ class ChoreographyTest : public ::testing::Test {
     ASSERT_TRUE(bus.publish({.type = "OrderCreated",
                              .correlation_id = id,
                              .traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                             .tracestate = "rojo=00f067aa0ba902b7",
                              .payload = {{"card", card}, {"total", 10}}})
                     .ok());
   }
@@ -111,6 +114,7 @@ class ChoreographyTest : public ::testing::Test {
   std::map<std::string, int> charges, refunds;
   std::map<std::string, bool> reserved;
   std::map<std::string, std::string> orders;
+  std::map<std::string, std::string> order_saw_trace;  // "traceparent tracestate" of its last event
 };
 
 std::vector<std::string> types(const TrackedSaga& saga) {
@@ -251,6 +255,56 @@ TEST(SagaTrackerTest, EventsAfterTheEndAreKeptButDoNotChangeTheState) {
   ASSERT_TRUE(tracker.observe({.type = "PaymentFailed", .correlation_id = "o"}).ok());
   EXPECT_EQ(tracker.find("o")->state, SagaState::kCompensated);
   EXPECT_EQ(tracker.find("o")->timeline.size(), 2u);
+}
+
+TEST_F(ChoreographyTest, TheTraceAndItsTracestateGoThroughEveryHop) {
+  create("o-1", "4242424242424242");
+  settle();
+  EXPECT_EQ(orders["o-1"], "CONFIRMED");
+  // OrderCreated -> payment -> inventory -> order: three hops through message attributes.
+  EXPECT_EQ(order_saw_trace["o-1"], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 rojo=00f067aa0ba902b7");
+}
+
+// A message published by someone else: its attributes are read as trace headers,
+// validated, and win over the body.
+class ChoreographyTraceTest : public ChoreographyTest {
+ protected:
+  // seen: the trace context the order service's reaction gets for a StockReserved
+  // message with this body trace and these attributes.
+  std::string seen(const std::string& body_traceparent, const broker::MessageAttributes& attributes) {
+    const std::string id = "o-" + std::to_string(++published);
+    broker::BrokerSendRequest request;
+    request.body = encode_event({.type = "StockReserved", .correlation_id = id, .traceparent = body_traceparent});
+    request.attributes = attributes;
+    EXPECT_TRUE(broker.publish("saga-events", "StockReserved", {}, request, false).ok());
+    settle(1s);
+    EXPECT_EQ(orders[id], "CONFIRMED");
+    return order_saw_trace[id];
+  }
+  static broker::MessageAttributeValue text(std::string value) {
+    return {.data_type = "String", .string_value = std::move(value)};
+  }
+  const std::string kBody = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const std::string kAttribute = "00-12345678901234567890123456789012-1234567890123456-01";
+  int published = 0;
+};
+
+TEST_F(ChoreographyTraceTest, TheAttributesWinOverTheBody) {
+  EXPECT_EQ(seen(kBody, {{"traceparent", text(kAttribute)}, {"tracestate", text("foo=1, bar=2")}}),
+            kAttribute + " foo=1,bar=2");
+}
+
+TEST_F(ChoreographyTraceTest, AnInvalidTracestateIsDroppedAndTheTraceparentKept) {
+  EXPECT_EQ(seen(kBody, {{"traceparent", text(kAttribute)}, {"tracestate", text("FOO=1")}}), kAttribute + " ");
+}
+
+TEST_F(ChoreographyTraceTest, AnInvalidTraceparentTakesItsTracestateWithIt) {
+  EXPECT_EQ(seen(kBody, {{"traceparent", text("00-zz")}, {"tracestate", text("foo=1")}}), " ");
+}
+
+TEST_F(ChoreographyTraceTest, WithoutAttributesTheBodysContextIsValidated) {
+  EXPECT_EQ(seen(kBody, {}), kBody + " ");
+  EXPECT_EQ(seen("ff-" + kBody.substr(3), {}), " ");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// What the notification and analytics services do with each order event.
+// What the notification and analytics services do with each order event, and the
+// trace context a consumer reads from a message.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 #include <fstream>
 
 #include "native/services/analytics/event_counts.h"
+#include "native/services/common/sqs_consumer.h"
 #include "native/services/notification/notifier.h"
 
 namespace sluice::native {
@@ -86,6 +88,41 @@ TEST(EventCountsTest, CountsEachEventOnceWithRedMetricsAndRevenue) {
     }
   }
   EXPECT_EQ(totals, (std::map<std::string, double>{{"OrderConfirmed", 1}, {"OrderCreated", 1}}));
+}
+
+// A consumer continues the producer's trace from the message attributes, validated;
+// the body's fields stand in only when the producer set no attributes.
+TEST(TraceOfMessageTest, ReadsTheAttributesBeforeTheBody) {
+  const std::string producer = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const json body = {{"traceparent", "00-12345678901234567890123456789012-1234567890123456-01"},
+                     {"tracestate", "body=1"}};
+  const auto attribute = [](std::string value) { return json{{"DataType", "String"}, {"StringValue", value}}; };
+  const json message = {{"MessageAttributes",
+                         {{"traceparent", attribute(producer)}, {"tracestate", attribute("rojo=1, congo=2")}}}};
+  const std::optional<observe::TraceContext> trace = trace_of_message(message, body);
+  ASSERT_TRUE(trace.has_value());
+  EXPECT_EQ(trace->traceparent(), producer);
+  EXPECT_EQ(trace->tracestate, "rojo=1,congo=2");
+
+  const std::optional<observe::TraceContext> from_body = trace_of_message(json::object(), body);
+  ASSERT_TRUE(from_body.has_value());
+  EXPECT_EQ(from_body->trace_id_hex(), "12345678901234567890123456789012");
+  EXPECT_EQ(from_body->tracestate, "body=1");
+}
+
+TEST(TraceOfMessageTest, AnInvalidContextIsNoneAndAnInvalidTracestateIsDropped) {
+  const auto attribute = [](json value) { return json{{"DataType", "String"}, {"StringValue", value}}; };
+  const std::string producer = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  EXPECT_FALSE(trace_of_message({{"MessageAttributes", {{"traceparent", attribute("ff-" + producer.substr(3))}}}},
+                                json::object())
+                   .has_value());
+  EXPECT_FALSE(trace_of_message({{"MessageAttributes", {{"traceparent", attribute(42)}}}}, json::object()).has_value());
+  EXPECT_FALSE(trace_of_message({{"MessageAttributes", "garbage"}}, json::array()).has_value());
+  const std::optional<observe::TraceContext> trace = trace_of_message(
+      {{"MessageAttributes", {{"traceparent", attribute(producer)}, {"tracestate", attribute("FOO=1")}}}},
+      json::object());
+  ASSERT_TRUE(trace.has_value());
+  EXPECT_EQ(trace->tracestate, "");
 }
 
 }  // namespace
