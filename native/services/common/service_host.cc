@@ -6,6 +6,7 @@
 
 #include "native/runtime/playground_origin_flag.h"
 #include "native/runtime/ports_file_flag.h"
+#include "native/runtime/trace_context_test_route.h"
 
 namespace sluice::native {
 
@@ -38,6 +39,8 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions opti
   SLUICE_RETURN_IF_ERROR(add_events_route(host->router_, host->events_, *origin));
   if (host->options_.enable_admin) {
     SLUICE_RETURN_IF_ERROR(add_admin_routes(host->router_, host->faults_));
+    const std::uint64_t seed = (static_cast<std::uint64_t>(std::random_device()()) << 32) ^ std::random_device()();
+    SLUICE_RETURN_IF_ERROR(add_trace_context_test_route(host->router_, host->io_, seed));
   }
   return host;
 }

@@ -1,8 +1,8 @@
 // service_host.h: ServiceHost, what every sluice service binary runs on: an asio loop
 // with core's scheduler, JSON logs, Prometheus metrics, a router with /metrics,
-// /healthz, /readyz and /events, /admin/faults when enabled (loopback peers only),
-// the HTTP server, a ports file (--ports_file) once listening, and a clean stop on
-// SIGINT or SIGTERM.
+// /healthz, /readyz and /events, /admin/faults and /admin/trace-context-test (the W3C
+// Trace Context suite's endpoint) when enabled (loopback peers only), the HTTP server,
+// a ports file (--ports_file) once listening, and a clean stop on SIGINT or SIGTERM.
 //
 //   auto host = ServiceHost::create({.name = "payment", .address = "127.0.0.1", .port = 3002,
 //                                     .log_level = "info"}, [&] { return store.ping(); });

@@ -51,7 +51,8 @@ std::optional<observe::TraceContext> trace_of_message(const json& message, const
     traceparent = text_field(event, "traceparent");
     tracestate = text_field(event, "tracestate");
   }
-  Result<observe::TraceContext> trace = observe::read_trace_context(observe::TraceHeaders::one(traceparent, tracestate));
+  Result<observe::TraceContext> trace =
+      observe::read_trace_context(observe::TraceHeaders::one(traceparent, tracestate));
   if (!trace.ok()) return std::nullopt;
   return *trace;
 }

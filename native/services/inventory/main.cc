@@ -32,7 +32,9 @@ ABSL_FLAG(bool, choreography, false,
 ABSL_FLAG(std::string, broker, "127.0.0.1:9324",
           "The broker: host:port of a sluice broker, or amqp://user:password@host:5672 for RabbitMQ directly.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
-ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
+ABSL_FLAG(bool, enable_admin, false,
+          "Serve the admin routes, to loopback peers only: /admin/faults (inject latency and errors) and "
+          "/admin/trace-context-test (the W3C Trace Context test suite's service endpoint).");
 
 namespace {
 

@@ -25,7 +25,9 @@ ABSL_FLAG(std::string, outbox, "",
           "the command was run from.");
 ABSL_FLAG(std::string, data_dir, "", "Directory for notifications.jsonl when --outbox is not given.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
-ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
+ABSL_FLAG(bool, enable_admin, false,
+          "Serve the admin routes, to loopback peers only: /admin/faults (inject latency and errors) and "
+          "/admin/trace-context-test (the W3C Trace Context test suite's service endpoint).");
 
 int main(int argc, char** argv) {
   sluice::native::parse_command_line(argc, argv,

@@ -71,9 +71,13 @@ saga::SagaDefinition create_order_saga(time::Duration breaker_reset) {
 }
 
 json create_order_saga_data(const Order& order) {
-  return {{"orderId", order.order_id}, {"userId", order.user_id},
-          {"items", order.items},      {"total", static_cast<double>(order.total_cents) / 100},
-          {"card", order.card},        {"traceparent", order.traceparent}, {"tracestate", order.tracestate}};
+  return {{"orderId", order.order_id},
+          {"userId", order.user_id},
+          {"items", order.items},
+          {"total", static_cast<double>(order.total_cents) / 100},
+          {"card", order.card},
+          {"traceparent", order.traceparent},
+          {"tracestate", order.tracestate}};
 }
 
 OrderSagaDriver::OrderSagaDriver(OrderStore& store, Participant inventory, Participant payment, JsonLog& log,

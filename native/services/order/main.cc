@@ -46,7 +46,9 @@ ABSL_FLAG(std::string, saga, "orchestration",
 ABSL_FLAG(int, breaker_reset_ms, 15000, "How long an open breaker waits before it lets a probe through.");
 ABSL_FLAG(std::string, data_dir, "", "Directory for order.db and order-sagas.db; empty keeps them in memory.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
-ABSL_FLAG(bool, enable_admin, false, "Serve /admin/faults (to loopback peers only) to inject latency and errors.");
+ABSL_FLAG(bool, enable_admin, false,
+          "Serve the admin routes, to loopback peers only: /admin/faults (inject latency and errors) and "
+          "/admin/trace-context-test (the W3C Trace Context test suite's service endpoint).");
 
 namespace {
 
@@ -156,10 +158,9 @@ int main(int argc, char** argv) {
 
   sluice::native::EventPublisher publisher(broker_client, absl::GetFlag(FLAGS_exchange));
   sluice::native::OutboxRelay relay(host.io(), orders, publisher, log);
-  sluice::native::OrderSagaDriver driver(orders, {&inventory_client, &inventory_calls},
-                                         {&payment_client, &payment_calls}, log, [&relay] { relay.poke(); },
-                                         (static_cast<std::uint64_t>(std::random_device()()) << 32) ^
-                                             std::random_device()());
+  sluice::native::OrderSagaDriver driver(
+      orders, {&inventory_client, &inventory_calls}, {&payment_client, &payment_calls}, log, [&relay] { relay.poke(); },
+      (static_cast<std::uint64_t>(std::random_device()()) << 32) ^ std::random_device()());
   Fanout saga_events(driver, host.events());
   // Group commit: every saga that moved in one turn of the loop shares one sync of the
   // log (one fsync), made at the end of the turn, before any of their commands leave.

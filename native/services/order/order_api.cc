@@ -100,8 +100,8 @@ Status add_order_routes(Router& router, OrderApiDeps deps) {
     if (!body.ok()) return reply(HttpResponse::error(400, "MalformedJson", body.status().message()));
     Result<OrderRequest> order = read_order(*body);
     if (!order.ok()) return reply(response_for(order.status()));
-    deps.stock->check(order->products, request.trace, [deps, order = *order, trace = request.trace,
-                                                       reply](StockVerdict verdict) {
+    const observe::TraceContext& trace = request.trace;  // the order's; its saga and events carry it
+    deps.stock->check(order->products, request.trace, [deps, order = *order, trace, reply](StockVerdict verdict) {
       if (!verdict.in_stock) {
         return reply(HttpResponse::error(409, "out_of_stock", verdict.short_product + " is out of stock"));
       }

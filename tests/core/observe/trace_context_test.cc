@@ -63,19 +63,19 @@ TEST(TraceparentTest, EveryFieldTooShortTooLongOrWithIllegalCharactersIsInvalid)
            "0.-12345678901234567890123456789012-1234567890123456-01",   //
            "000-12345678901234567890123456789012-1234567890123456-01",  // version: too long
            "0000-12345678901234567890123456789012-1234567890123456-01",
-           "0-12345678901234567890123456789012-1234567890123456-01",     // version: too short
-           "00-.2345678901234567890123456789012-1234567890123456-01",    // trace-id: illegal character
-           "00-1234567890123456789012345678901.-1234567890123456-01",    //
-           "00-123456789012345678901234567890123-1234567890123456-01",   // trace-id: too long
-           "00-1234567890123456789012345678901-1234567890123456-01",     // trace-id: too short
-           "00-12345678901234567890123456789012-.234567890123456-01",    // parent-id: illegal character
-           "00-12345678901234567890123456789012-123456789012345.-01",    //
-           "00-12345678901234567890123456789012-12345678901234567-01",   // parent-id: too long
-           "00-12345678901234567890123456789012-123456789012345-01",     // parent-id: too short
-           "00-12345678901234567890123456789012-1234567890123456-.0",    // flags: illegal character
-           "00-12345678901234567890123456789012-1234567890123456-0.",    //
-           "00-12345678901234567890123456789012-1234567890123456-001",   // flags: too long
-           "00-12345678901234567890123456789012-1234567890123456-1",     // flags: too short
+           "0-12345678901234567890123456789012-1234567890123456-01",    // version: too short
+           "00-.2345678901234567890123456789012-1234567890123456-01",   // trace-id: illegal character
+           "00-1234567890123456789012345678901.-1234567890123456-01",   //
+           "00-123456789012345678901234567890123-1234567890123456-01",  // trace-id: too long
+           "00-1234567890123456789012345678901-1234567890123456-01",    // trace-id: too short
+           "00-12345678901234567890123456789012-.234567890123456-01",   // parent-id: illegal character
+           "00-12345678901234567890123456789012-123456789012345.-01",   //
+           "00-12345678901234567890123456789012-12345678901234567-01",  // parent-id: too long
+           "00-12345678901234567890123456789012-123456789012345-01",    // parent-id: too short
+           "00-12345678901234567890123456789012-1234567890123456-.0",   // flags: illegal character
+           "00-12345678901234567890123456789012-1234567890123456-0.",   //
+           "00-12345678901234567890123456789012-1234567890123456-001",  // flags: too long
+           "00-12345678901234567890123456789012-1234567890123456-1",    // flags: too short
        }) {
     EXPECT_FALSE(parse_traceparent(value).ok()) << value;
     EXPECT_FALSE(read({value}).ok()) << value;
@@ -188,23 +188,21 @@ TEST(TracestateTest, AtMost32Members) {
   for (int i = 1; i <= 32; ++i) members += (i > 1 ? "," : "") + std::string("bar") + std::to_string(i) + "=1";
   EXPECT_EQ(state_of({members}), members);
   EXPECT_EQ(state_of({members, "bar33=1"}), "");
-  EXPECT_NE(parse_tracestate(members + ",bar33=1").status().message().find("more than 32 members"),
-            std::string::npos);
+  EXPECT_NE(parse_tracestate(members + ",bar33=1").status().message().find("more than 32 members"), std::string::npos);
 }
 
 TEST(TracestateTest, KeysFollowTheGrammarMultiTenantKeysIncluded) {
   const std::string all_key_chars = "abcdefghijklmnopqrstuvwxyz0123456789_-*/";
-  for (const std::string& key : {std::string("rojo"), std::string("0rojo"), all_key_chars, all_key_chars + "@a-z0-9_-*/",
-                                 std::string("fw529a3039@dt"), std::string("foo@"), std::string("foo@@bar"),
-                                 std::string("foo@bar@baz"), std::string(256, 'z'),
-                                 std::string(241, 't') + "@" + std::string(14, 'v'),
-                                 std::string(242, 't') + "@v", "t@" + std::string(15, 'v')}) {
-    EXPECT_EQ(state_of({"foo=1", key + "=1"}), (key == "foo@" ? "foo=1,foo@=1" : "foo=1," + key + "=1"))
-        << key;
+  for (const std::string& key :
+       {std::string("rojo"), std::string("0rojo"), all_key_chars, all_key_chars + "@a-z0-9_-*/",
+        std::string("fw529a3039@dt"), std::string("foo@"), std::string("foo@@bar"), std::string("foo@bar@baz"),
+        std::string(256, 'z'), std::string(241, 't') + "@" + std::string(14, 'v'), std::string(242, 't') + "@v",
+        "t@" + std::string(15, 'v')}) {
+    EXPECT_EQ(state_of({"foo=1", key + "=1"}), (key == "foo@" ? "foo=1,foo@=1" : "foo=1," + key + "=1")) << key;
   }
-  for (const std::string& key : {std::string("foo "), std::string("FOO"), std::string("foo.bar"), std::string("@foo"),
-                                 std::string("_foo"), std::string(257, 'z'), std::string("tenant@Sys"),
-                                 std::string("")}) {
+  for (const std::string& key :
+       {std::string("foo "), std::string("FOO"), std::string("foo.bar"), std::string("@foo"), std::string("_foo"),
+        std::string(257, 'z'), std::string("tenant@Sys"), std::string("")}) {
     EXPECT_EQ(state_of({"foo=1", key + "=1"}), "") << key;  // the whole tracestate is dropped
     EXPECT_NE(parse_tracestate(key + "=1").status().message().find("invalid key"), std::string::npos) << key;
   }

@@ -225,10 +225,10 @@ TEST_F(ServerTraceHeadersTest, ContinuesOneTraceparentWhateverTheCaseOfItsName) 
 }
 
 TEST_F(ServerTraceHeadersTest, TwoTraceparentHeadersStartANewTrace) {
-  const json trace = get(
-      "traceparent: 00-12345678901234567890123456789011-1234567890123456-01\r\n"
-      "traceparent: 00-12345678901234567890123456789012-1234567890123456-01\r\n"
-      "tracestate: foo=1\r\n");
+  const json trace =
+      get("traceparent: 00-12345678901234567890123456789011-1234567890123456-01\r\n"
+          "traceparent: 00-12345678901234567890123456789012-1234567890123456-01\r\n"
+          "tracestate: foo=1\r\n");
   const std::string traceparent = trace["traceparent"];
   EXPECT_EQ(traceparent.find("1234567890123456789012345678901"), std::string::npos) << traceparent;
   EXPECT_EQ(trace["parent"], "");

@@ -97,8 +97,8 @@ TEST(TraceOfMessageTest, ReadsTheAttributesBeforeTheBody) {
   const json body = {{"traceparent", "00-12345678901234567890123456789012-1234567890123456-01"},
                      {"tracestate", "body=1"}};
   const auto attribute = [](std::string value) { return json{{"DataType", "String"}, {"StringValue", value}}; };
-  const json message = {{"MessageAttributes",
-                         {{"traceparent", attribute(producer)}, {"tracestate", attribute("rojo=1, congo=2")}}}};
+  const json message = {
+      {"MessageAttributes", {{"traceparent", attribute(producer)}, {"tracestate", attribute("rojo=1, congo=2")}}}};
   const std::optional<observe::TraceContext> trace = trace_of_message(message, body);
   ASSERT_TRUE(trace.has_value());
   EXPECT_EQ(trace->traceparent(), producer);

@@ -70,8 +70,8 @@ class TraceHopTest : public ::testing::Test {
   std::string get(testing::ServerThread& http, const std::string& path, const std::string& traceparent,
                   const std::string& tracestate = "") {
     testing::RawClient client(http.port());
-    client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: " + traceparent +
-                "\r\n" + (tracestate.empty() ? "" : "tracestate: " + tracestate + "\r\n") + "\r\n");
+    client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: " + traceparent + "\r\n" +
+                (tracestate.empty() ? "" : "tracestate: " + tracestate + "\r\n") + "\r\n");
     return client.read_until_closed();
   }
 
