@@ -52,13 +52,18 @@ Status EventBus::publish(const SagaEvent& event) {
   request.body = encode_event(event);
   request.attributes["correlation_id"] = {.data_type = "String", .string_value = event.correlation_id};
   request.attributes["idempotency_key"] = {.data_type = "String", .string_value = event.key()};
+  // The trace context goes as message attributes (SQS) and as headers (what an AMQP
+  // consumer of a RabbitMQ backend reads), as the broker's /v1 publish sends them.
+  broker::Headers headers;
   if (!event.traceparent.empty()) {
     request.attributes["traceparent"] = {.data_type = "String", .string_value = event.traceparent};
+    headers.emplace("traceparent", event.traceparent);
   }
   if (!event.tracestate.empty()) {
     request.attributes["tracestate"] = {.data_type = "String", .string_value = event.tracestate};
+    headers.emplace("tracestate", event.tracestate);
   }
-  Result<std::vector<std::string>> routed = broker_.publish(exchange_, event.type, {}, request);
+  Result<std::vector<std::string>> routed = broker_.publish(exchange_, event.type, headers, request);
   if (!routed.ok()) return routed.status();
   if (routed->empty()) report("saga.event_unrouted", event.type, event.correlation_id);
   return Status();

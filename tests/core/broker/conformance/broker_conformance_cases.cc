@@ -224,6 +224,33 @@ TEST_P(BrokerConformanceTest, APublishReachesEveryTargetOrNone) {
   EXPECT_THAT(receive("plain"), IsEmpty());
 }
 
+TEST_P(BrokerConformanceTest, TraceContextTravelsWithAPublishedMessage) {
+  // Sent as the broker's /v1 publish and the event bus send it: headers for AMQP
+  // consumers, message attributes for SQS ones. Neither is changed on the way.
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const std::string tracestate = "rojo=00f067aa0ba902b7,tenant@vendor=t61rcWkgMzE";
+  create("audit");
+  ASSERT_TRUE(broker_->declare_amqp_queue("work", {}).ok());
+  ASSERT_TRUE(broker_->declare_exchange("orders", ExchangeType::kTopic).ok());
+  ASSERT_TRUE(broker_->bind_queue("audit", "orders", "order.#").ok());
+  ASSERT_TRUE(broker_->bind_queue("work", "orders", "order.#").ok());
+  std::vector<AmqpDelivery> delivered;
+  ASSERT_TRUE(broker_->consume("work", "worker-1", 10, [&](const AmqpDelivery& d) { delivered.push_back(d); }).ok());
+  BrokerSendRequest request{.body = "created"};
+  request.attributes = {{"traceparent", {.data_type = "String", .string_value = traceparent}},
+                        {"tracestate", {.data_type = "String", .string_value = tracestate}}};
+  const Headers headers = {{"traceparent", traceparent}, {"tracestate", tracestate}};
+  EXPECT_THAT(*broker_->publish("orders", "order.created", headers, request), ElementsAre("audit", "work"));
+  const std::vector<BrokerMessage> audited = receive("audit");
+  ASSERT_EQ(audited.size(), 1u);
+  EXPECT_EQ(audited[0].message.attributes.at("traceparent").string_value, traceparent);
+  EXPECT_EQ(audited[0].message.attributes.at("tracestate").string_value, tracestate);
+  ASSERT_TRUE(eventually([&] { return !delivered.empty(); }));
+  EXPECT_EQ(delivered[0].headers.at("traceparent"), traceparent);
+  EXPECT_EQ(delivered[0].headers.at("tracestate"), tracestate);
+  EXPECT_TRUE(broker_->ack("work", delivered[0].delivery_tag).ok());
+}
+
 TEST_P(BrokerConformanceTest, DeletingAQueueRemovesItsBindingsAndItsRoleAsDeadLetterQueue) {
   create("dlq");
   create("source", {.visibility_timeout = 1s, .redrive = RedrivePolicy{"dlq", 1}});
