@@ -6,7 +6,7 @@
 //   fields.number("failure_rate_threshold_percent", config.failure_rate_threshold_percent);
 //   fields.duration("wait_in_open", config.wait_in_open);
 //   fields.choice("window_kind", config.window_kind, {{"count_based", kCountBased}, {"time_based", kTimeBased}});
-//   if (Status s = fields.finish(); !s.ok()) return s;
+//   SLUICE_RETURN_IF_ERROR(fields.finish());
 //
 // Absent fields keep the value they had (the default). The first error wins; later
 // reads do nothing. finish() reports a field the object has that nothing read:

@@ -11,7 +11,7 @@
 //   config.window_size = 10;                     // ... over the last 10 s ...
 //   config.minimum_calls = 20;                   // ... once 20 calls were seen
 //   config.wait_in_open = std::chrono::seconds(15);
-//   if (Status s = config.validate(); !s.ok()) return s;
+//   SLUICE_RETURN_IF_ERROR(config.validate());
 //
 // CircuitBreakerConfig::like_article(3, 15s) behaves exactly as the article's
 // JavaScript CircuitBreaker({failureThreshold: 3, resetTimeout: 15000}).

@@ -5,7 +5,7 @@
 //   SqliteBarrier barrier = *SqliteBarrier::open("payments.db");
 //   run_barrier(barrier, {saga_id, "charge_payment"}, Operation::kAction, [&]() -> Result<std::string> {
 //     // same connection, same transaction:
-//     if (Status s = barrier.db().exec("UPDATE accounts SET ..."); !s.ok()) return s;
+//     SLUICE_RETURN_IF_ERROR(barrier.db().exec("UPDATE accounts SET ..."));
 //     return std::string(R"({"paymentId":"p-1"})");
 //   });
 //

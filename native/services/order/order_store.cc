@@ -61,7 +61,7 @@ Result<std::unique_ptr<OrderStore>> OrderStore::open(const std::string& path) {
         "published INTEGER NOT NULL DEFAULT 0)"}) {
     SLUICE_RETURN_IF_ERROR(store->db_.exec(sql));
   }
-  if (Status s = store->migrate(); !s.ok()) return s;
+  SLUICE_RETURN_IF_ERROR(store->migrate());
   return store;
 }
 
@@ -78,7 +78,7 @@ Status OrderStore::migrate() {
     if (version < 1) {
       for (const char* sql : {"ALTER TABLE orders ADD COLUMN tracestate TEXT NOT NULL DEFAULT ''",
                               "ALTER TABLE outbox ADD COLUMN tracestate TEXT NOT NULL DEFAULT ''"}) {
-        if (Status s = db_.exec(sql); !s.ok()) return s;
+        SLUICE_RETURN_IF_ERROR(db_.exec(sql));
       }
     }
     return db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
