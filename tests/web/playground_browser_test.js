@@ -99,6 +99,8 @@ test('a saga that compensates shows it in the timeline, and clicking it follows 
   await compensated.waitFor({ timeout: 5000 });
   assert.ok(await compensated.locator('.bar.compensation').count() >= 1, 'the compensation is drawn as a bar');
   await compensated.click();
+  // The page draws the click on its next frame: wait for it, then check there is one.
+  await page.locator('.saga.followed').first().waitFor({ timeout: 5000 });
   assert.equal(await page.locator('.saga.followed').count(), 1);
   await page.screenshot({ path: path.join(OUTPUTS, 'saga-compensated.png') });
   assert.deepEqual(page.errors, []);
