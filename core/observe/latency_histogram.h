@@ -39,6 +39,14 @@ class LatencyHistogram {
   // fall, at the midpoint of its bucket; 0 when nothing was recorded.
   time::Duration quantile(double q) const;
 
+  // add_to_bucket: `count` durations in `bucket` (see bucket_of), for histograms kept
+  // elsewhere as plain counts, e.g. the difference of two cumulative snapshots.
+  // REQUIRES: bucket < kBuckets.
+  void add_to_bucket(std::size_t bucket, std::uint64_t count) {
+    counts_[bucket] += count;
+    count_ += count;
+  }
+
   std::uint64_t count() const { return count_; }
 
   void merge_from(const LatencyHistogram& other);

@@ -146,6 +146,45 @@ Result<OutlierDetectionConfig> outlier_detection_config_from_json(const json& ob
   return finish(f, c);
 }
 
+Result<AdaptiveLimiterConfig> adaptive_limiter_config_from_json(const json& object) {
+  AdaptiveLimiterConfig c;
+  JsonFields f(object, "adaptive_concurrency");
+  f.count("min_limit", c.min_limit);
+  f.count("max_limit", c.max_limit);
+  f.count("initial_limit", c.initial_limit);
+  f.duration("sample_window", c.sample_window);
+  f.count("minimum_samples", c.minimum_samples);
+  f.number("sample_percentile", c.sample_percentile);
+  f.number("min_rtt_buffer_percent", c.min_rtt_buffer_percent);
+  f.number("smoothing", c.smoothing);
+  f.number("drop_backoff_ratio", c.drop_backoff_ratio);
+  f.duration("min_rtt_interval", c.min_rtt_interval);
+  f.number("min_rtt_jitter_percent", c.min_rtt_jitter_percent);
+  f.count("min_rtt_request_count", c.min_rtt_request_count);
+  f.duration("min_rtt_probe_max", c.min_rtt_probe_max);
+  f.count("probe_after_windows_at_min_limit", c.probe_after_windows_at_min_limit);
+  return finish(f, c);
+}
+
+json to_json(const AdaptiveLimiterConfig& c) {
+  return json{
+      {"min_limit", c.min_limit},
+      {"max_limit", c.max_limit},
+      {"initial_limit", c.initial_limit},
+      {"sample_window", format_duration(c.sample_window)},
+      {"minimum_samples", c.minimum_samples},
+      {"sample_percentile", c.sample_percentile},
+      {"min_rtt_buffer_percent", c.min_rtt_buffer_percent},
+      {"smoothing", c.smoothing},
+      {"drop_backoff_ratio", c.drop_backoff_ratio},
+      {"min_rtt_interval", format_duration(c.min_rtt_interval)},
+      {"min_rtt_jitter_percent", c.min_rtt_jitter_percent},
+      {"min_rtt_request_count", c.min_rtt_request_count},
+      {"min_rtt_probe_max", format_duration(c.min_rtt_probe_max)},
+      {"probe_after_windows_at_min_limit", c.probe_after_windows_at_min_limit},
+  };
+}
+
 Result<ResilienceConfig> resilience_config_from_json(const json& object) {
   ResilienceConfig config;
   JsonFields f(object, "resilience config");
@@ -163,6 +202,7 @@ Result<ResilienceConfig> resilience_config_from_json(const json& object) {
   section("bulkhead", bulkhead_config_from_json, config.bulkhead);
   section("rate_limiter", rate_limiter_config_from_json, config.rate_limiter);
   section("outlier_detection", outlier_detection_config_from_json, config.outlier_detection);
+  section("adaptive_concurrency", adaptive_limiter_config_from_json, config.adaptive_concurrency);
   time::Duration timeout{};
   if (f.object("timeout") != nullptr) {
     f.duration("timeout", timeout);

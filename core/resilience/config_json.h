@@ -12,7 +12,8 @@
 //    "bulkhead": {"max_concurrent_calls": 100, "max_queued_calls": 50},
 //    "rate_limiter": {"permits_per_second": 200, "burst": 50},
 //    "timeout": "2s",
-//    "outlier_detection": {"consecutive_5xx": 3, "interval": "10s", "max_ejection_percent": 50}}
+//    "outlier_detection": {"consecutive_5xx": 3, "interval": "10s", "max_ejection_percent": 50},
+//    "adaptive_concurrency": {"max_limit": 500, "sample_window": "100ms", "min_rtt_interval": "30s"}}
 //
 //   Result<ResilienceConfig> config = resilience_config_from_text(text);
 //   // "circuit_breaker.wait_in_open: invalid duration \"15\": a unit is required ..."
@@ -24,6 +25,7 @@
 #include <string_view>
 
 #include "core/base/result.h"
+#include "core/resilience/adaptive_limiter_config.h"
 #include "core/resilience/bulkhead.h"
 #include "core/resilience/circuit_breaker_config.h"
 #include "core/resilience/outlier_detector.h"
@@ -42,6 +44,8 @@ struct ResilienceConfig {
   std::optional<RateLimiterConfig> rate_limiter;
   std::optional<time::Duration> timeout;
   std::optional<OutlierDetectionConfig> outlier_detection;
+  // adaptive_concurrency: the limit on calls this service takes (load shedding).
+  std::optional<AdaptiveLimiterConfig> adaptive_concurrency;
 };
 
 Result<CircuitBreakerConfig> circuit_breaker_config_from_json(const nlohmann::json& json);
@@ -50,6 +54,7 @@ Result<RetryBudgetConfig> retry_budget_config_from_json(const nlohmann::json& js
 Result<BulkheadConfig> bulkhead_config_from_json(const nlohmann::json& json);
 Result<RateLimiterConfig> rate_limiter_config_from_json(const nlohmann::json& json);
 Result<OutlierDetectionConfig> outlier_detection_config_from_json(const nlohmann::json& json);
+Result<AdaptiveLimiterConfig> adaptive_limiter_config_from_json(const nlohmann::json& json);
 Result<ResilienceConfig> resilience_config_from_json(const nlohmann::json& json);
 
 // resilience_config_from_text: the same, from JSON text (malformed text is an error
@@ -58,6 +63,8 @@ Result<ResilienceConfig> resilience_config_from_text(std::string_view text);
 
 // to_json: a circuit breaker config as the JSON the parser reads back.
 nlohmann::json to_json(const CircuitBreakerConfig& config);
+// to_json: an adaptive limiter config as the JSON the parser reads back.
+nlohmann::json to_json(const AdaptiveLimiterConfig& config);
 
 }  // namespace sluice::resilience
 

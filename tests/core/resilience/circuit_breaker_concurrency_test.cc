@@ -9,21 +9,14 @@
 
 #include "core/resilience/circuit_breaker.h"
 #include "core/time/prng.h"
+#include "tests/testing/shared_clock.h"
 
 namespace sluice::resilience {
 namespace {
 
 using std::chrono::milliseconds;
 
-// A clock several threads may read and move forward.
-class SharedClock : public time::Clock {
- public:
-  time::Instant now() const override { return time::instant_from_nanos(nanos_.load(std::memory_order_relaxed)); }
-  void advance(time::Duration by) { nanos_.fetch_add(by.count(), std::memory_order_relaxed); }
-
- private:
-  std::atomic<std::int64_t> nanos_{0};
-};
+using testing::SharedClock;
 
 // Counts transitions; called from every thread.
 class TransitionCounter : public observe::EventSink {

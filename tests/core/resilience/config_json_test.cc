@@ -87,5 +87,45 @@ TEST(ConfigJsonTest, ABreakerConfigRoundTripsThroughJson) {
   EXPECT_EQ(back->ramp_percents, (std::vector<double>{10, 25, 50}));
 }
 
+TEST(ConfigJsonTest, ReadsTheAdaptiveConcurrencyLimiter) {
+  const Result<ResilienceConfig> config = resilience_config_from_text(R"({
+    "adaptive_concurrency": {"max_limit": 500, "sample_window": "250ms", "min_rtt_interval": "30s",
+                             "sample_percentile": 90, "smoothing": 0.5}
+  })");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_TRUE(config->adaptive_concurrency);
+  EXPECT_EQ(config->adaptive_concurrency->max_limit, 500u);
+  EXPECT_EQ(config->adaptive_concurrency->sample_window, 250ms);
+  EXPECT_EQ(config->adaptive_concurrency->min_rtt_interval, 30s);
+  EXPECT_EQ(config->adaptive_concurrency->sample_percentile, 90);
+  EXPECT_EQ(config->adaptive_concurrency->smoothing, 0.5);
+  EXPECT_EQ(config->adaptive_concurrency->min_limit, 3u);  // a default
+}
+
+TEST(ConfigJsonTest, AdaptiveConcurrencyErrorsNameTheField) {
+  auto error = [](const char* text) { return adaptive_limiter_config_from_json(json::parse(text)).status().message(); };
+  EXPECT_EQ(error(R"({"min_limit": 0})"),
+            "adaptive_concurrency: min_limit must be at least 1: with none no call could run");
+  EXPECT_EQ(error(R"({"max_limit": 10, "initial_limit": 20})"),
+            "adaptive_concurrency: initial_limit must be within [min_limit, max_limit] = [3, 10]; got 20");
+  EXPECT_EQ(error(R"({"smoothing": 1.5})"), "adaptive_concurrency: smoothing must be in (0, 1]; got 1.5");
+  EXPECT_EQ(error(R"({"sample_window": "soon"})").substr(0, 52),
+            "adaptive_concurrency.sample_window: invalid duration");
+  EXPECT_EQ(error(R"({"max_limit": -1})"), "adaptive_concurrency.max_limit must be a whole number >= 0; got -1");
+  EXPECT_EQ(error(R"({"max_limt": 10})"), "adaptive_concurrency: unknown field \"max_limt\"");
+}
+
+TEST(ConfigJsonTest, AnAdaptiveLimiterConfigRoundTripsThroughJson) {
+  AdaptiveLimiterConfig config;
+  config.max_limit = 321;
+  config.sample_window = 150ms;
+  config.min_rtt_probe_max = 3s;
+  config.drop_backoff_ratio = 0.8;
+  const Result<AdaptiveLimiterConfig> back = adaptive_limiter_config_from_json(to_json(config));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(to_json(*back), to_json(config));
+  EXPECT_EQ(back->sample_window, 150ms);
+}
+
 }  // namespace
 }  // namespace sluice::resilience

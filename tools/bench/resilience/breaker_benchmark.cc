@@ -4,6 +4,8 @@
 //   open:   a rejected try_acquire()
 //   pipeline: retry ∘ breaker ∘ bulkhead ∘ timeout vs the same policies wired by hand
 //   outlier:  a least-request pick among 100 hosts vs filtering them on every pick
+//   limiter:  the adaptive concurrency limiter's try_acquire() + release(success),
+//             against the closed breaker's call (its budget: at most 30 ns)
 // allocs_per_call counts heap allocations inside the timed loop (zero is the target
 // for the breaker; the pipeline's type-erased callbacks allocate, and say how much).
 // Report ratios (ours / peer); absolute times drift on a shared machine. Both sides
@@ -19,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/resilience/adaptive_limiter.h"
 #include "core/resilience/circuit_breaker.h"
 #include "core/resilience/outlier_detector.h"
 #include "core/resilience/pipeline.h"
@@ -176,6 +179,65 @@ void BM_LatencyHistogram_Record(benchmark::State& state) {
   benchmark::DoNotOptimize(histogram.count());
 }
 BENCHMARK(BM_LatencyHistogram_Record);
+
+// ---- The adaptive concurrency limiter: try_acquire() + release(success), the cost a
+// server pays per request. Compared with the closed breaker's call in the same run.
+
+sluice::resilience::AdaptiveLimiter* new_settled_limiter(const sluice::time::Clock& clock) {
+  using sluice::resilience::AdaptiveLimiter;
+  auto* limiter = new AdaptiveLimiter("bench", sluice::resilience::AdaptiveLimiterConfig{}, clock, 1);
+  // The first probe ends after min_rtt_request_count samples: measure the steady state.
+  while (limiter->phase() == sluice::resilience::LimiterPhase::kProbing) {
+    limiter->try_acquire().release(sluice::resilience::LimitOutcome::kSuccess, std::chrono::microseconds(1));
+  }
+  return limiter;
+}
+
+void BM_Limiter_AcquireRelease(benchmark::State& state) {
+  using sluice::resilience::LimitOutcome;
+  static sluice::resilience::AdaptiveLimiter* limiter;
+  if (state.thread_index() == 0) limiter = new_settled_limiter(shared_clock());
+  std::uint64_t before = 0;
+  bool started = false;
+  for (auto _ : state) {
+    if (!started) {
+      before = allocations;  // after the set-up, which the first iteration waits for
+      started = true;
+    }
+    sluice::resilience::AdaptiveLimiter::Permit permit = limiter->try_acquire();
+    permit.release(LimitOutcome::kSuccess, std::chrono::microseconds(200));
+  }
+  report_allocations(state, before);
+  if (state.thread_index() == 0) {
+    if (limiter->stats().rejected != 0) state.SkipWithError("the limiter rejected a call");
+    delete limiter;
+  }
+}
+BENCHMARK(BM_Limiter_AcquireRelease)->Threads(1)->Threads(2)->UseRealTime();
+
+// The same on a clock that moves 1 us per call, so sample windows end (every 100,000
+// calls) and their cost is in the figure.
+void BM_Limiter_AcquireRelease_WindowsEnding(benchmark::State& state) {
+  using sluice::resilience::LimitOutcome;
+  sluice::time::ManualClock clock;
+  std::unique_ptr<sluice::resilience::AdaptiveLimiter> limiter(new_settled_limiter(clock));
+  for (auto _ : state) {
+    sluice::resilience::AdaptiveLimiter::Permit permit = limiter->try_acquire();
+    clock.advance(std::chrono::microseconds(1));
+    permit.release(LimitOutcome::kSuccess);
+  }
+}
+BENCHMARK(BM_Limiter_AcquireRelease_WindowsEnding);
+
+void BM_Limiter_Reject(benchmark::State& state) {
+  std::unique_ptr<sluice::resilience::AdaptiveLimiter> limiter(new_settled_limiter(shared_clock()));
+  std::vector<sluice::resilience::AdaptiveLimiter::Permit> held;
+  for (auto permit = limiter->try_acquire(); permit; permit = limiter->try_acquire()) held.push_back(std::move(permit));
+  const std::uint64_t before = allocations;
+  for (auto _ : state) benchmark::DoNotOptimize(limiter->try_acquire());
+  report_allocations(state, before);
+}
+BENCHMARK(BM_Limiter_Reject);
 
 // ---- A full pipeline: retry ∘ breaker ∘ bulkhead ∘ timeout around an operation that
 // succeeds at once, on virtual time (the bulkhead answers through the scheduler).
