@@ -17,6 +17,14 @@ time::Instant steady_now() {
   return time::Instant(std::chrono::duration_cast<time::Duration>(std::chrono::steady_clock::now().time_since_epoch()));
 }
 
+const time::Clock& steady_time_source() {
+  class SteadyClock final : public time::Clock {
+    time::Instant now() const override { return steady_now(); }
+  };
+  static const SteadyClock clock;
+  return clock;
+}
+
 AsioScheduler::AsioScheduler(asio::io_context& io) : timer_(io), queue_(steady_now()) {}
 
 AsioScheduler::~AsioScheduler() {

@@ -29,6 +29,11 @@ namespace sluice::native {
 // steady_now: steady_clock's time as a core Instant.
 time::Instant steady_now();
 
+// steady_time_source: a core Clock reading steady_now(): stateless, usable from any
+// thread and alive for the whole process, for components that outlive a scheduler or
+// are used off the loop (a limiter shared with gRPC's threads).
+const time::Clock& steady_time_source();
+
 class AsioScheduler final : public time::Scheduler {
  public:
   explicit AsioScheduler(asio::io_context& io);

@@ -97,7 +97,7 @@ Status check_origin(std::string_view origin) {
 }
 
 Status add_events_route(Router& router, EventHub& hub, std::string_view allowed_origin) {
-  return router.add(
+  Status s = router.add(
       "GET", "/events",
       [&hub, allowed = std::string(allowed_origin)](const HttpRequest& request, const PathParams&, Responder reply) {
         std::optional<std::uint64_t> last_event_id;
@@ -123,6 +123,8 @@ Status add_events_route(Router& router, EventHub& hub, std::string_view allowed_
         hub.attach(response.stream, last_event_id);
         reply(std::move(response));
       });
+  if (!s.ok()) return s;
+  return router.never_shed("/events");  // a stream, not a request that queues
 }
 
 }  // namespace sluice::native

@@ -31,6 +31,21 @@ resilience::Outcome outcome_of_grpc_status(grpc::StatusCode code) {
   }
 }
 
+resilience::LimitOutcome limit_outcome_of_grpc_status(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return resilience::LimitOutcome::kDropped;
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::DATA_LOSS:
+      return resilience::LimitOutcome::kIgnored;
+    default:
+      return resilience::LimitOutcome::kSuccess;
+  }
+}
+
 void attach_trace(grpc::ClientContext& context, const observe::TraceContext& trace) {
   context.AddMetadata("traceparent", trace.traceparent());
   if (!trace.tracestate.empty()) context.AddMetadata("tracestate", trace.tracestate);
@@ -66,6 +81,11 @@ ServerTrace server_trace(const grpc::CallbackServerContext& context, TraceIds& i
 
 GrpcObservability::GrpcObservability(std::string grpc_service, Metrics& metrics, JsonLog& log)
     : service_(std::move(grpc_service)), metrics_(metrics), log_(log) {}
+
+void GrpcObservability::on_shed(std::string_view method) {
+  metrics_.record_grpc(Metrics::Side::kServer, service_, method, grpc_code_name(grpc::StatusCode::RESOURCE_EXHAUSTED),
+                       std::chrono::steady_clock::duration::zero());
+}
 
 void GrpcObservability::on_finished(std::string_view method, const ServerTrace& trace, grpc::StatusCode code,
                                     std::chrono::steady_clock::time_point started) {

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "core/observe/trace_context.h"
+#include "core/resilience/adaptive_limiter.h"
 #include "core/resilience/circuit_breaker.h"
 #include "core/time/prng.h"
 #include "native/runtime/json_log.h"
@@ -36,6 +37,12 @@ std::string_view grpc_code_name(grpc::StatusCode code);
 // UNKNOWN and DATA_LOSS say the dependency struggles (failure); other errors are the
 // caller's (ignored); OK is a success.
 resilience::Outcome outcome_of_grpc_status(grpc::StatusCode code);
+
+// limit_outcome_of_grpc_status: how a server's limiter learns from a status:
+// RESOURCE_EXHAUSTED, UNAVAILABLE and DEADLINE_EXCEEDED are drops (overload);
+// INTERNAL, UNKNOWN and DATA_LOSS say nothing about load (ignored); the rest (OK and
+// the caller's errors) are latency samples, as limit_outcome_of_http_status does.
+resilience::LimitOutcome limit_outcome_of_grpc_status(grpc::StatusCode code);
 
 // attach_trace: sends `trace` (the client span's context) as metadata.
 void attach_trace(grpc::ClientContext& context, const observe::TraceContext& trace);
@@ -66,6 +73,9 @@ class GrpcObservability {
   GrpcObservability(std::string grpc_service, Metrics& metrics, JsonLog& log);
   void on_finished(std::string_view method, const ServerTrace& trace, grpc::StatusCode code,
                    std::chrono::steady_clock::time_point started);
+  // on_shed: an RPC refused by the server's limiter: counted (RESOURCE_EXHAUSTED), not
+  // logged or traced, so shedding stays cheap.
+  void on_shed(std::string_view method);
 
  private:
   std::string service_;

@@ -29,6 +29,10 @@ void HttpObservability::on_response(const HttpRequest& request, std::string_view
   log_.span(span);
 }
 
+void HttpObservability::on_shed(const HttpRequest& request, std::string_view route) {
+  metrics_.record_http(request.method, route, 503, service_, std::chrono::steady_clock::duration::zero());
+}
+
 Status add_standard_routes(Router& router, const std::string& service, Metrics& metrics, ReadinessCheck ready) {
   const auto started = std::chrono::steady_clock::now();
   Status s = router.add("GET", "/metrics", [&metrics](const HttpRequest&, const PathParams&, Responder reply) {
@@ -43,11 +47,17 @@ Status add_standard_routes(Router& router, const std::string& service, Metrics& 
     reply(HttpResponse::json(200, {{"status", "ok"}, {"service", service}, {"uptime_seconds", uptime}}));
   });
   if (!s.ok()) return s;
-  return router.add("GET", "/readyz", [service, ready](const HttpRequest&, const PathParams&, Responder reply) {
+  s = router.add("GET", "/readyz", [service, ready](const HttpRequest&, const PathParams&, Responder reply) {
     const Status status = ready ? ready() : Status();
     if (status.ok()) return reply(HttpResponse::json(200, {{"status", "ready"}, {"service", service}}));
     reply(HttpResponse::error(503, "NotReady", status.message()));
   });
+  if (!s.ok()) return s;
+  // An overloaded service must still say how it is.
+  for (std::string_view route : {"/metrics", "/healthz", "/readyz"}) {
+    if (s = router.never_shed(route); !s.ok()) return s;
+  }
+  return Status();
 }
 
 }  // namespace sluice::native

@@ -27,6 +27,9 @@ class HttpObservability final : public RequestObserver {
 
   void on_response(const HttpRequest& request, std::string_view route, const HttpResponse& response,
                    std::chrono::steady_clock::duration elapsed) override;
+  // on_shed: counted as a 503 in the RED metrics; not logged, not traced (a shed storm
+  // must not become a log storm; the limiter's own events say what it does).
+  void on_shed(const HttpRequest& request, std::string_view route) override;
 
  private:
   std::string service_;
@@ -38,7 +41,7 @@ class HttpObservability final : public RequestObserver {
 using ReadinessCheck = std::function<Status()>;
 
 // add_standard_routes: GET /metrics (text exposition 0.0.4), GET /healthz (the process
-// is up) and GET /readyz (200 or 503 with the reason).
+// is up) and GET /readyz (200 or 503 with the reason), none of them ever shed.
 Status add_standard_routes(Router& router, const std::string& service, Metrics& metrics, ReadinessCheck ready);
 
 }  // namespace sluice::native

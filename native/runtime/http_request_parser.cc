@@ -77,6 +77,8 @@ int RequestParser::on_message_begin(http_parser* parser) {
   p.last_was_value_ = false;
   p.header_bytes_ = 0;
   p.headers_seen_ = false;
+  p.discard_body_ = false;
+  p.discarded_bytes_ = 0;
   return 0;
 }
 
@@ -121,15 +123,22 @@ int RequestParser::on_headers_complete(http_parser* parser) {
       parser->content_length > p.limits_.max_body_bytes) {
     return p.fail(413, "PayloadTooLarge", "the body exceeds " + std::to_string(p.limits_.max_body_bytes) + " bytes");
   }
+  if (p.head_check_) p.discard_body_ = !p.head_check_(r);
   return 0;
 }
 
 int RequestParser::on_body(http_parser* parser, const char* at, std::size_t length) {
   RequestParser& p = self(parser);
-  if (p.current_.body.size() + length > p.limits_.max_body_bytes) {
+  // A discarded body is read past, not kept, but is held to the same limit.
+  const std::size_t so_far = p.discard_body_ ? p.discarded_bytes_ : p.current_.body.size();
+  if (so_far + length > p.limits_.max_body_bytes) {
     return p.fail(413, "PayloadTooLarge", "the body exceeds " + std::to_string(p.limits_.max_body_bytes) + " bytes");
   }
-  p.current_.body.append(at, length);
+  if (p.discard_body_) {
+    p.discarded_bytes_ += length;
+  } else {
+    p.current_.body.append(at, length);
+  }
   return 0;
 }
 

@@ -9,12 +9,18 @@
 //
 // After an error the parser stays failed: the connection's byte stream can no longer
 // be trusted.
+//
+// A head check, if set, sees each request once its headers are in, before any of its
+// body is read (to refuse work early, as load shedding does); when it says the body is
+// not wanted, the body is read past and discarded, and the request completes with an
+// empty body.
 #ifndef SLUICE_NATIVE_RUNTIME_HTTP_REQUEST_PARSER_H_
 #define SLUICE_NATIVE_RUNTIME_HTTP_REQUEST_PARSER_H_
 
 #include <http_parser.h>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +58,11 @@ class RequestParser {
   // in_request: part of a request has arrived, but not all of it.
   bool in_request() const { return in_message_; }
 
+  // HeadCheck: called with the request's method, target, path, query and headers (no
+  // body yet), from inside feed(); returns whether to keep the body.
+  using HeadCheck = std::function<bool(const HttpRequest& head)>;
+  void set_head_check(HeadCheck check) { head_check_ = std::move(check); }
+
  private:
   static int on_message_begin(http_parser* parser);
   static int on_url(http_parser* parser, const char* at, std::size_t length);
@@ -70,6 +81,9 @@ class RequestParser {
   HttpRequest current_;
   bool in_message_ = false;
   bool headers_seen_ = false;  // on_headers_complete ran for the current message
+  bool discard_body_ = false;  // the head check did not want the current body
+  std::size_t discarded_bytes_ = 0;
+  HeadCheck head_check_;
   bool last_was_value_ = false;
   std::size_t header_bytes_ = 0;
   std::vector<HttpRequest>* ready_ = nullptr;

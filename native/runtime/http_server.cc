@@ -37,6 +37,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()), parser_(server.options_.limits) {}
 
   void start() {
+    if (server_.options_.limiter != nullptr) {
+      parser_.set_head_check([this](const HttpRequest& head) { return admit(head); });
+    }
     asio::error_code error;
     const tcp::endpoint peer = socket_.remote_endpoint(error);
     if (!error) remote_address_ = peer.address().to_string();
@@ -82,6 +85,31 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     bool keep_alive = true;
   };
 
+  // Admission: what the limiter said at a request's headers.
+  struct Admission {
+    bool shed = false;
+    resilience::AdaptiveLimiter::Permit permit;  // falsy for never_shed routes
+  };
+
+  // Pending: a request at its handler; the permit goes back when it answers (or, if
+  // the handler drops the responder unanswered, when the last copy goes: ignored).
+  struct Pending {
+    bool answered = false;
+    resilience::AdaptiveLimiter::Permit permit;
+  };
+
+  // admit: the head check, called by the parser at each request's headers.
+  bool admit(const HttpRequest& head) {
+    Admission admission;
+    if (server_.router_.sheds(head.path)) {
+      admission.permit = server_.options_.limiter->try_acquire();
+      admission.shed = !admission.permit;
+    }
+    const bool keep_body = !admission.shed;
+    admissions_.push_back(std::move(admission));
+    return keep_body;
+  }
+
   void read() {
     if (closed_ || stop_reading_) return;
     auto self = shared_from_this();
@@ -101,6 +129,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     std::optional<ParseError> failure = parser_.feed(std::string_view(buffer_.data(), size), ready);
     for (HttpRequest& request : ready) dispatch(std::move(request));
     if (failure) {
+      admissions_.clear();  // of a request the error cut short: never dispatched
       stop_reading_ = true;
       slots_.push_back(Slot{failure->response(), false});
       write();
@@ -115,6 +144,19 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     if (!request.keep_alive) stop_reading_ = true;
     slots_.push_back(Slot{std::nullopt, keep_alive});
     const std::size_t index = first_slot_ + slots_.size() - 1;
+    auto pending = std::make_shared<Pending>();
+    if (server_.options_.limiter != nullptr && !admissions_.empty()) {
+      Admission admission = std::move(admissions_.front());
+      admissions_.pop_front();
+      if (admission.shed) {
+        // Refused before any work: no trace, no routing, no handler.
+        if (RequestObserver* observer = server_.options_.observer) {
+          observer->on_shed(request, server_.router_.route_of(request.method, request.path));
+        }
+        return answer(index, server_.shed_response_);
+      }
+      pending->permit = std::move(admission.permit);
+    }
     // Every traceparent and tracestate header counts: two traceparents start a new trace.
     const Result<observe::TraceContext> caller = observe::read_trace_context(request.trace_headers());
     if (caller.ok()) request.parent_span_id = caller->span_id_hex();
@@ -125,10 +167,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     auto shared_request = std::make_shared<const HttpRequest>(std::move(request));
     const auto started = std::chrono::steady_clock::now();
     std::weak_ptr<HttpConnection> weak = weak_from_this();
-    auto answered = std::make_shared<bool>(false);
-    Responder respond = [weak, index, answered, shared_request, started](HttpResponse response) {
-      if (*answered) return;  // a handler that answers twice: the first answer stands
-      *answered = true;
+    Responder respond = [weak, index, pending, shared_request, started](HttpResponse response) {
+      if (pending->answered) return;  // a handler that answers twice: the first answer stands
+      pending->answered = true;
+      if (pending->permit) pending->permit.release(limit_outcome_of_http_status(response.status));
       auto self = weak.lock();
       if (!self) return;
       if (RequestObserver* observer = self->server_.options_.observer) {
@@ -137,7 +179,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
       }
       self->answer(index, std::move(response));
     };
-    if (match.handler == nullptr) return respond(std::move(match.error));
+    if (match.handler == nullptr) {
+      if (pending->permit) pending->permit.release(resilience::LimitOutcome::kIgnored);  // no work was done
+      return respond(std::move(match.error));
+    }
     FaultDecision fault;
     if (server_.options_.faults != nullptr) {
       fault = server_.options_.faults->decide(server_.router_.route_of(shared_request->method, shared_request->path));
@@ -259,6 +304,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   RequestParser parser_;
   std::array<char, 16 * 1024> buffer_{};
   std::deque<Slot> slots_;
+  std::deque<Admission> admissions_;  // of requests whose headers are in, not yet dispatched
   std::size_t first_slot_ = 0;  // the index of slots_.front() among all requests
   std::string out_;
   std::shared_ptr<ResponseStream> stream_;  // set once the front response streams
@@ -275,6 +321,12 @@ HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpServerOpt
       router_(router),
       options_(std::move(options)),
       acceptor_(io),
+      shed_response_([] {
+        HttpResponse response =
+            HttpResponse::error(503, "Overloaded", "the server is at its concurrency limit; retry later");
+        response.headers.emplace_back("Retry-After", "1");
+        return response;
+      }()),
       trace_ids_((static_cast<std::uint64_t>(std::random_device()()) << 32) ^ std::random_device()()) {}
 
 HttpServer::~HttpServer() {

@@ -16,6 +16,14 @@
 // then calls back. Every request carries a W3C trace context (the caller's continued,
 // or a new trace), and an observer, if given, sees every answer. Everything runs on the
 // io_context's thread.
+//
+// Load shedding, with an AdaptiveLimiter in the options: a request takes a permit as
+// soon as its headers are in, before its body is read or any work is done (routes the
+// router marks never_shed take none). Over the limit it is answered at once with 503,
+// Retry-After and {"error": {"code": "Overloaded", ...}}, never reaching its handler;
+// its body is read past and discarded so the connection stays usable. A permit is
+// released when the handler answers: 503 and 504 count as drops (overload further
+// down), other 5xx say nothing about load (ignored), the rest are latency samples.
 #ifndef SLUICE_NATIVE_RUNTIME_HTTP_SERVER_H_
 #define SLUICE_NATIVE_RUNTIME_HTTP_SERVER_H_
 
@@ -28,6 +36,7 @@
 #include <string>
 
 #include "core/base/result.h"
+#include "core/resilience/adaptive_limiter.h"
 #include "core/time/prng.h"
 #include "native/runtime/fault_injection.h"
 #include "native/runtime/http_request_parser.h"
@@ -42,7 +51,18 @@ class RequestObserver {
   // on_response: `route` is the matched pattern ("unmatched" for none).
   virtual void on_response(const HttpRequest& request, std::string_view route, const HttpResponse& response,
                            std::chrono::steady_clock::duration elapsed) = 0;
+  // on_shed: a request refused by the limiter (answered 503 at once). Kept cheap: a
+  // server shedding thousands a second must not log each.
+  virtual void on_shed(const HttpRequest& /*request*/, std::string_view /*route*/) {}
 };
+
+// limit_outcome_of_http_status: how a server's limiter learns from an answer: 503 and
+// 504 are drops, other 5xx ignored, the rest successes.
+constexpr resilience::LimitOutcome limit_outcome_of_http_status(int status) {
+  if (status == 503 || status == 504) return resilience::LimitOutcome::kDropped;
+  if (status >= 500) return resilience::LimitOutcome::kIgnored;
+  return resilience::LimitOutcome::kSuccess;
+}
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
@@ -53,6 +73,9 @@ struct HttpServerOptions {
   std::size_t max_connections = 1024;
   RequestObserver* observer = nullptr;  // outlives the server
   FaultInjector* faults = nullptr;      // outlives the server; see fault_injection.h
+  // limiter: load shedding (see above); null serves everything. Outlives the server;
+  // used on the io_context's thread only by this server.
+  resilience::AdaptiveLimiter* limiter = nullptr;
 };
 
 class HttpConnection;
@@ -93,6 +116,7 @@ class HttpServer {
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::set<std::shared_ptr<HttpConnection>> connections_;
+  const HttpResponse shed_response_;  // copied for each request shed
   time::Prng trace_ids_;  // span and trace ids, seeded from the system at start
   bool shutting_down_ = false;
   std::function<void()> on_drained_;

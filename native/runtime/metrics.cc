@@ -129,6 +129,25 @@ void Metrics::record_grpc(Side side, std::string_view service, std::string_view 
 
 void Metrics::watch(const resilience::CircuitBreaker& breaker) { breakers_.push_back(&breaker); }
 
+void Metrics::watch(const resilience::AdaptiveLimiter& limiter) {
+  const prometheus::Labels labels = {{"name", limiter.name()}};
+  const auto gauge = [&](const char* name, const char* help) -> prometheus::Gauge& {
+    return prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add(labels);
+  };
+  const auto counter = [&](const char* name, const char* help) -> prometheus::Counter& {
+    return prometheus::BuildCounter().Name(name).Help(help).Register(*registry_).Add(labels);
+  };
+  limiters_.push_back(WatchedLimiter{
+      .limiter = &limiter,
+      .limit = gauge("adaptive_concurrency_limit", "Requests the adaptive limiter admits at once now"),
+      .in_flight = gauge("adaptive_concurrency_in_flight", "Requests admitted by the adaptive limiter, not yet answered"),
+      .min_rtt = gauge("adaptive_concurrency_min_rtt_seconds", "The latency floor the adaptive limiter last measured"),
+      .sample_rtt = gauge("adaptive_concurrency_sample_rtt_seconds",
+                          "The latency of the adaptive limiter's last sample window"),
+      .accepted = counter("adaptive_concurrency_accepted_total", "Requests the adaptive limiter admitted"),
+      .rejected = counter("adaptive_concurrency_rejected_total", "Requests shed by the adaptive limiter")});
+}
+
 void Metrics::watch(std::string target_service, std::function<PoolUse()> pool) {
   pools_.emplace_back(std::move(target_service), std::move(pool));
 }
@@ -142,6 +161,17 @@ std::string Metrics::exposition() {
       breaker_state_.Add({{"name", breaker->name()}, {"state", std::string(resilience::to_string(state))}})
           .Set(state == now ? 1 : 0);
     }
+  }
+  for (WatchedLimiter& watched : limiters_) {
+    const resilience::AdaptiveLimiterStats stats = watched.limiter->stats();
+    watched.limit.Set(stats.limit);
+    watched.in_flight.Set(stats.in_flight);
+    watched.min_rtt.Set(std::chrono::duration<double>(stats.min_rtt).count());
+    watched.sample_rtt.Set(std::chrono::duration<double>(stats.sample_rtt).count());
+    watched.accepted.Increment(static_cast<double>(stats.accepted - watched.accepted_counted));
+    watched.rejected.Increment(static_cast<double>(stats.rejected - watched.rejected_counted));
+    watched.accepted_counted = stats.accepted;
+    watched.rejected_counted = stats.rejected;
   }
   for (const auto& [target, pool] : pools_) {
     const PoolUse use = pool();

@@ -4,7 +4,11 @@
 // article's buckets (0.01, 0.05, 0.1, 0.5, 1, 5), http_requests_total and
 // http_request_errors_total (5xx) with the same labels, and process metrics
 // (process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds,
-// process_start_time_seconds).
+// process_start_time_seconds). A watched adaptive limiter shows as
+// adaptive_concurrency_limit, adaptive_concurrency_in_flight,
+// adaptive_concurrency_min_rtt_seconds, adaptive_concurrency_sample_rtt_seconds
+// (gauges) and adaptive_concurrency_accepted_total, adaptive_concurrency_rejected_total
+// (counters), each labelled {name}.
 #ifndef SLUICE_NATIVE_RUNTIME_METRICS_H_
 #define SLUICE_NATIVE_RUNTIME_METRICS_H_
 
@@ -21,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/resilience/adaptive_limiter.h"
 #include "core/resilience/circuit_breaker.h"
 
 namespace sluice::native {
@@ -56,6 +61,8 @@ class Metrics {
   // Each outlives the Metrics; scrapes happen on the thread that uses them.
   void watch(const resilience::CircuitBreaker& breaker);
   void watch(std::string target_service, std::function<PoolUse()> pool);
+  // watch: a load-shedding limiter (may be used from other threads; its stats are).
+  void watch(const resilience::AdaptiveLimiter& limiter);
 
   // registry: for other components' own families (breakers, pools, queues).
   prometheus::Registry& registry() { return *registry_; }
@@ -75,6 +82,19 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& breaker_state_;
   prometheus::Family<prometheus::Gauge>& pool_connections_;
   prometheus::Family<prometheus::Gauge>& pool_pending_;
+  // A limiter's families; the counters advance by what its stats added since a scrape.
+  struct WatchedLimiter {
+    const resilience::AdaptiveLimiter* limiter;
+    prometheus::Gauge& limit;
+    prometheus::Gauge& in_flight;
+    prometheus::Gauge& min_rtt;
+    prometheus::Gauge& sample_rtt;
+    prometheus::Counter& accepted;
+    prometheus::Counter& rejected;
+    std::uint64_t accepted_counted = 0;
+    std::uint64_t rejected_counted = 0;
+  };
+  std::vector<WatchedLimiter> limiters_;
   std::vector<const resilience::CircuitBreaker*> breakers_;
   std::vector<std::pair<std::string, std::function<PoolUse()>>> pools_;
   prometheus::Counter& cpu_seconds_;

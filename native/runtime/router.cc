@@ -17,6 +17,26 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return segments;
 }
 
+// path_matches: `path` has the pattern's segments (a ":name" segment matches any
+// non-empty one), without splitting the path into a vector.
+bool path_matches(const std::vector<std::string>& pattern, std::string_view path) {
+  if (path.empty() || path[0] != '/') return false;
+  std::size_t start = 1;  // past the leading '/'
+  for (const std::string& want : pattern) {
+    if (start > path.size()) return false;
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view segment = path.substr(start, end - start);
+    if (!want.empty() && want[0] == ':') {
+      if (segment.empty()) return false;
+    } else if (want != segment) {
+      return false;
+    }
+    start = end + 1;
+  }
+  return start > path.size();  // and no segment left over
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -115,6 +135,22 @@ bool Router::has_route(std::string_view pattern) const {
     if (route.pattern == pattern) return true;
   }
   return false;
+}
+
+Status Router::never_shed(std::string_view pattern) {
+  bool found = false;
+  for (Route& route : routes_) {
+    if (route.pattern == pattern) route.never_shed = found = true;
+  }
+  if (!found) return Status::invalid_argument("never_shed: no route \"" + std::string(pattern) + "\"");
+  return Status();
+}
+
+bool Router::sheds(std::string_view path) const {
+  for (const Route& route : routes_) {
+    if (route.never_shed && path_matches(route.segments, path)) return false;
+  }
+  return true;
 }
 
 std::string Router::route_of(std::string_view method, std::string_view path) const {

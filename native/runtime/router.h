@@ -46,6 +46,15 @@ class Router {
   // has_route: a route with this pattern exists (under any method).
   bool has_route(std::string_view pattern) const;
 
+  // never_shed: requests for `pattern` (any method) are always served, however loaded
+  // the server is: health, readiness, metrics, admin, event streams, and steps of work
+  // already accepted elsewhere (a saga's calls to its participants). An error if no
+  // route has that pattern.
+  Status never_shed(std::string_view pattern);
+  // sheds: whether a request for `path` may be shed under load (false for the routes
+  // marked never_shed). Cheap: allocates nothing, looks only at the marked routes.
+  bool sheds(std::string_view path) const;
+
   // route_of: the pattern that matches, for metrics labels ("/api/inventory/:productId").
   std::string route_of(std::string_view method, std::string_view path) const;
 
@@ -55,6 +64,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    bool never_shed = false;
   };
   static bool segments_match(const Route& route, const std::vector<std::string_view>& segments, PathParams* params,
                              bool* bad_encoding);

@@ -21,6 +21,7 @@
 #include "core/base/duration_text.h"
 #include "core/resilience/restart_policy.h"
 #include "native/cli/cli.h"
+#include "native/runtime/adaptive_concurrency_flag.h"
 #include "native/runtime/playground_origin_flag.h"
 #include "native/stack/stack_runner.h"
 
@@ -138,6 +139,13 @@ int main(int argc, char** argv) {
   sluice::Result<std::string> origin = sluice::native::playground_origin_from_flag();
   if (!origin.ok()) return fail(origin.status().message());
   options.playground_origin = *origin;
+  // Checked here, so a bad value is one error from the stack, not five from its services.
+  if (sluice::Result<std::optional<sluice::resilience::AdaptiveLimiterConfig>> shedding =
+          sluice::native::adaptive_concurrency_from_flag();
+      !shedding.ok()) {
+    return fail(shedding.status().message());
+  }
+  options.adaptive_concurrency = sluice::native::adaptive_concurrency_flag_text();
   const std::string saga = absl::GetFlag(FLAGS_saga);
   if (saga != "orchestration" && saga != "choreography") {
     return fail("--saga must be orchestration or choreography, got \"" + saga + "\"");

@@ -55,6 +55,12 @@ ServiceTotals totals_of(const std::vector<Sample>& samples) {
       totals.breakers.emplace_back(s.labels.count("name") ? s.labels.at("name") : "",
                                    s.labels.count("state") ? s.labels.at("state") : "");
     }
+    if (s.name.starts_with("adaptive_concurrency_") && s.labels.count("name")) {
+      LimiterTotals& limiter = totals.limiters[s.labels.at("name")];
+      if (s.name == "adaptive_concurrency_limit") limiter.limit = s.value;
+      if (s.name == "adaptive_concurrency_in_flight") limiter.in_flight = s.value;
+      if (s.name == "adaptive_concurrency_rejected_total") limiter.rejected = s.value;
+    }
     if (is_own_route(s.labels)) continue;
     if (s.name == "http_requests_total") totals.requests += s.value;
     if (s.name == "http_request_errors_total") totals.errors += s.value;

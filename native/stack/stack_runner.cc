@@ -180,6 +180,8 @@ void StackRunner::launch(Service& service) {
   argv.push_back("--log_level=" + options_.log_level);
   argv.push_back("--playground_origin=" + options_.playground_origin);
   argv.push_back("--ports_file=" + service.ports_file);
+  // The services shed load; the broker, which they all depend on, does not.
+  if (service.name != "broker") argv.push_back("--adaptive_concurrency=" + options_.adaptive_concurrency);
   if (options_.table && !service.log_file.is_open()) {
     std::filesystem::create_directories(options_.data_dir + "/logs");
     service.log_file.open(options_.data_dir + "/logs/" + service.name + ".log", std::ios::app);
@@ -389,6 +391,21 @@ void StackRunner::scrape(Service& service) {
         service.row.errors_per_second = (now.errors - service.previous->errors) / seconds;
       }
       service.row.p99_seconds = quantile_between(*service.previous, now, 0.99);
+    }
+    // Load shedding: the service's own limiter's numbers; refusals of all its limiters
+    // (inventory's gRPC one too).
+    if (auto own = now.limiters.find(service.name); own != now.limiters.end()) {
+      service.row.limit = std::to_string(static_cast<long long>(own->second.in_flight)) + "/" +
+                          std::to_string(static_cast<long long>(own->second.limit));
+    }
+    if (service.previous && !now.limiters.empty()) {
+      const double seconds = std::chrono::duration<double>(at - service.previous_at).count();
+      double refused = 0;
+      for (const auto& [name, limiter] : now.limiters) {
+        const auto before = service.previous->limiters.find(name);
+        refused += limiter.rejected - (before == service.previous->limiters.end() ? 0 : before->second.rejected);
+      }
+      if (seconds > 0) service.row.shed_per_second = std::max(0.0, refused) / seconds;
     }
     service.row.breakers.clear();
     for (const auto& [name, state] : now.breakers) {

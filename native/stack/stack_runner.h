@@ -57,6 +57,7 @@ struct StackOptions {
   std::string log_level = "info";
   std::string playground_origin = std::string(kPlaygroundOrigin);  // passed to each as --playground_origin
   resilience::RestartConfig restart;                               // REQUIRES: restart.validate().ok()
+  std::string adaptive_concurrency = "on";  // passed to each service (not the broker) as --adaptive_concurrency
 };
 
 class StackRunner {

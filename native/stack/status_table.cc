@@ -52,11 +52,13 @@ std::string render_status(const std::vector<ServiceRow>& services, const std::ve
   for (const ServiceRow& s : services) {
     rows.push_back({s.service, s.port, s.state, fixed(s.requests_per_second, 1), fixed(s.errors_per_second, 1),
                     s.p99_seconds ? "≤ " + fixed(*s.p99_seconds * 1000, 0) + " ms" : "-",
+                    s.limit.empty() ? "-" : s.limit, s.shed_per_second ? fixed(*s.shed_per_second, 1) : "-",
                     s.breakers.empty() ? "-" : s.breakers, std::to_string(s.restarts),
                     s.last_exit.empty() ? "-" : s.last_exit});
   }
-  std::string out =
-      draw({"service", "port", "state", "req/s", "err/s", "p99", "breakers", "restarts", "last exit"}, rows);
+  std::string out = draw({"service", "port", "state", "req/s", "err/s", "p99", "in flight/limit", "shed/s", "breakers",
+                          "restarts", "last exit"},
+                         rows);
   if (!queues.empty()) {
     std::vector<std::vector<std::string>> queue_rows;
     for (const QueueRow& q : queues) {

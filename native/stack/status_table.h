@@ -1,6 +1,6 @@
 // status_table.h: the stack's live view, drawn as a table: one row per service (port,
-// state, requests/s, errors/s, p99, breakers, restarts, last exit) and one per queue
-// (visible, in flight).
+// state, requests/s, errors/s, p99, load shedding: in flight/limit and shed/s,
+// breakers, restarts, last exit) and one per queue (visible, in flight).
 #ifndef SLUICE_NATIVE_STACK_STATUS_TABLE_H_
 #define SLUICE_NATIVE_STACK_STATUS_TABLE_H_
 
@@ -21,6 +21,8 @@ struct ServiceRow {
   std::string breakers;  // "inventory-grpc OPEN, payment CLOSED"
   std::uint32_t restarts = 0;
   std::string last_exit;  // "killed by SIGKILL", "exited with 2"; empty or "-" before any
+  std::string limit;     // the service's load-shedding limiter: "in flight/limit", e.g. "12/40"
+  std::optional<double> shed_per_second;  // requests its limiters refused (none: no limiter)
 };
 
 struct QueueRow {

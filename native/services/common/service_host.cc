@@ -4,6 +4,7 @@
 #include <iostream>
 #include <random>
 
+#include "native/runtime/adaptive_concurrency_flag.h"
 #include "native/runtime/playground_origin_flag.h"
 #include "native/runtime/ports_file_flag.h"
 #include "native/runtime/trace_context_test_route.h"
@@ -23,7 +24,13 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::create(ServiceHostOptions opti
                     : Result<std::string>(Status::invalid_argument("playground origin: " + s.message()));
   }
   if (!origin.ok()) return origin.status();
+  Result<std::optional<resilience::AdaptiveLimiterConfig>> shedding =
+      options.adaptive_concurrency ? parse_adaptive_concurrency(*options.adaptive_concurrency)
+                                   : adaptive_concurrency_from_flag();
+  if (!shedding.ok()) return shedding.status();
   std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(options), *level));
+  host->limiter_config_ = *shedding;
+  host->limiter_ = host->make_limiter(host->options_.name);
   host->add_readiness(std::move(ready));
   ServiceHost* self = host.get();
   if (Status s = add_standard_routes(host->router_, host->options_.name, host->metrics_,
@@ -58,6 +65,17 @@ ServiceHost::ServiceHost(ServiceHostOptions options, spdlog::level::level_enum l
       observability_(options_.name, metrics_, log_),
       faults_(std::random_device{}()) {}
 
+std::unique_ptr<resilience::AdaptiveLimiter> ServiceHost::make_limiter(std::string name) {
+  if (!limiter_config_) return nullptr;
+  // The service's own limiter reports to /events (on the loop); others may be used on
+  // other threads, where the hub may not be called.
+  observe::EventSink* sink = limiter_ ? nullptr : &events_;
+  auto limiter = std::make_unique<resilience::AdaptiveLimiter>(std::move(name), *limiter_config_,
+                                                               steady_time_source(), std::random_device{}(), sink);
+  metrics_.watch(*limiter);
+  return limiter;
+}
+
 SqsConsumer& ServiceHost::consume(HttpClient& broker, SqsConsumerOptions options, SqsConsumer::Handler handler) {
   consumers_.push_back(
       std::make_unique<SqsConsumer>(io_, broker, std::move(options), log_, consumer_metrics_, std::move(handler)));
@@ -74,7 +92,8 @@ Status ServiceHost::listen() {
                                 {.address = options_.address,
                                  .port = static_cast<std::uint16_t>(options_.port),
                                  .observer = &observability_,
-                                 .faults = options_.enable_admin ? &faults_ : nullptr});
+                                 .faults = options_.enable_admin ? &faults_ : nullptr,
+                                 .limiter = limiter_.get()});
   if (!http.ok()) return Status(http.status().code(), http.status().message() + " (change it with --port)");
   http_ = *std::move(http);
   return Status();

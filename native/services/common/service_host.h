@@ -1,8 +1,10 @@
 // service_host.h: ServiceHost, what every sluice service binary runs on: an asio loop
 // with core's scheduler, JSON logs, Prometheus metrics, a router with /metrics,
 // /healthz, /readyz and /events, /admin/faults and /admin/trace-context-test (the W3C
-// Trace Context suite's endpoint) when enabled (loopback peers only), the HTTP server,
-// a ports file (--ports_file) once listening, and a clean stop on SIGINT or SIGTERM.
+// Trace Context suite's endpoint) when enabled (loopback peers only), the HTTP server
+// with load shedding (--adaptive_concurrency: an AdaptiveLimiter named after the
+// service, its numbers in /metrics and its events on /events), a ports file
+// (--ports_file) once listening, and a clean stop on SIGINT or SIGTERM.
 //
 //   auto host = ServiceHost::create({.name = "payment", .address = "127.0.0.1", .port = 3002,
 //                                     .log_level = "info"}, [&] { return store.ping(); });
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "core/base/result.h"
+#include "core/resilience/adaptive_limiter.h"
 #include "native/runtime/asio_scheduler.h"
 #include "native/runtime/event_stream.h"
 #include "native/runtime/fault_injection.h"
@@ -42,6 +45,8 @@ struct ServiceHostOptions {
   bool enable_admin = false;
   // The one origin whose pages may read /events; unset: the --playground_origin flag.
   std::optional<std::string> playground_origin;
+  // Load shedding: "on", "off" or a JSON config; unset: the --adaptive_concurrency flag.
+  std::optional<std::string> adaptive_concurrency;
 };
 
 class ServiceHost {
@@ -55,6 +60,13 @@ class ServiceHost {
   JsonLog& log() { return log_; }
   Metrics& metrics() { return metrics_; }
   EventHub& events() { return events_; }
+  // limiter: the HTTP server's load shedding; null with --adaptive_concurrency=off.
+  const resilience::AdaptiveLimiter* limiter() const { return limiter_.get(); }
+
+  // make_limiter: another limiter with the same config (another server of the service,
+  // e.g. its gRPC one, used from gRPC's threads: no event sink), watched by the
+  // metrics; null when load shedding is off. Outlives nothing of the host's.
+  std::unique_ptr<resilience::AdaptiveLimiter> make_limiter(std::string name);
 
   // add_readiness: /readyz answers 200 only while this check passes too.
   void add_readiness(ReadinessCheck check) { readiness_.push_back(std::move(check)); }
@@ -83,6 +95,11 @@ class ServiceHost {
   void run_loop();
 
   ServiceHostOptions options_;
+  // Before the loop: permits held by work still queued in io_ go back to the limiter
+  // (and its events to the hub) when io_ is destroyed, after the rest.
+  EventHub events_;
+  std::optional<resilience::AdaptiveLimiterConfig> limiter_config_;
+  std::unique_ptr<resilience::AdaptiveLimiter> limiter_;
   asio::io_context io_;
   AsioScheduler scheduler_;
   JsonLog log_;
@@ -91,7 +108,6 @@ class ServiceHost {
   prometheus::Counter& loop_exceptions_;  // sluice_handler_exceptions_total{service}
   HttpObservability observability_;
   Router router_;
-  EventHub events_;
   FaultInjector faults_;
   std::vector<ReadinessCheck> readiness_;
   std::vector<std::unique_ptr<SqsConsumer>> consumers_;

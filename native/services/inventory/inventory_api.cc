@@ -146,14 +146,19 @@ Status add_inventory_routes(Router& router, StockStore& store) {
                                        {"outcome", saga::barrier_outcome_name(outcome->barrier)}}));
       });
   if (!s.ok()) return s;
-  return router.add("POST", "/api/inventory/release",
-                    [&store](const HttpRequest& request, const PathParams&, Responder reply) {
-                      Result<saga::ParsedIdempotencyKey> key = saga_key(request, saga::Operation::kCompensation);
-                      if (!key.ok()) return reply(response_for(key.status()));
-                      Result<ReserveOutcome> outcome = store.release({key->saga_id, key->step});
-                      if (!outcome.ok()) return reply(response_for(outcome.status()));
-                      reply(HttpResponse::json(200, {{"outcome", saga::barrier_outcome_name(outcome->barrier)}}));
-                    });
+  s = router.add("POST", "/api/inventory/release",
+                 [&store](const HttpRequest& request, const PathParams&, Responder reply) {
+                   Result<saga::ParsedIdempotencyKey> key = saga_key(request, saga::Operation::kCompensation);
+                   if (!key.ok()) return reply(response_for(key.status()));
+                   Result<ReserveOutcome> outcome = store.release({key->saga_id, key->step});
+                   if (!outcome.ok()) return reply(response_for(outcome.status()));
+                   reply(HttpResponse::json(200, {{"outcome", saga::barrier_outcome_name(outcome->barrier)}}));
+                 });
+  if (!s.ok()) return s;
+  // Steps of sagas the order service already accepted: shedding them would fail or
+  // stall an order that was promised (load is shed where orders come in).
+  if (s = router.never_shed("/api/inventory/reserve"); !s.ok()) return s;
+  return router.never_shed("/api/inventory/release");
 }
 
 grpc::ServerUnaryReactor* InventoryGrpcService::CheckStock(grpc::CallbackServerContext* context,
@@ -161,13 +166,25 @@ grpc::ServerUnaryReactor* InventoryGrpcService::CheckStock(grpc::CallbackServerC
                                                            inventory::StockResponse* response) {
   const auto started = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  resilience::AdaptiveLimiter::Permit permit;
   auto finish = [&](const grpc::Status& status) {
+    if (permit) permit.release(limit_outcome_of_grpc_status(status.error_code()));
     if (observability_.report != nullptr && observability_.ids != nullptr) {
       observability_.report->on_finished("CheckStock", server_trace(*context, *observability_.ids), status.error_code(),
                                          started);
     }
     reactor->Finish(status);
   };
+  if (observability_.limiter != nullptr) {
+    permit = observability_.limiter->try_acquire();
+    if (!permit) {
+      // Refused before any work, and cheaply: counted, not logged or traced.
+      if (observability_.report != nullptr) observability_.report->on_shed("CheckStock");
+      reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   "the server is at its concurrency limit; retry later"));
+      return reactor;
+    }
+  }
   Result<std::int32_t> quantity = store_.quantity(request->product_id());
   if (!quantity.ok()) {
     finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, quantity.status().message()));

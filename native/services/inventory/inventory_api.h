@@ -6,12 +6,15 @@
 //   POST /api/inventory/reserve     {"items": [{"productId", "quantity"}]}  -> {"reservationId"}
 //   POST /api/inventory/release     {}
 //   The last two need an Idempotency-Key header as the saga runner makes them
-//   ("<saga id>:<step>:action|compensation"); a repeat does nothing twice.
+//   ("<saga id>:<step>:action|compensation"); a repeat does nothing twice. They are
+//   never shed under load (steps of sagas already accepted).
 //
 // gRPC (InventoryGrpcService), the article's inventory.InventoryService:
 //   CheckStock  unary
 //   WatchStock  the current quantity, then an update per change, until the client
 //               cancels (or the server shuts down).
+//   With a limiter, CheckStock beyond it is answered RESOURCE_EXHAUSTED at once;
+//   WatchStock (a subscription, not a request that queues) is never shed.
 #ifndef SLUICE_NATIVE_SERVICES_INVENTORY_INVENTORY_API_H_
 #define SLUICE_NATIVE_SERVICES_INVENTORY_INVENTORY_API_H_
 
@@ -29,6 +32,9 @@ Status add_inventory_routes(Router& router, StockStore& store);
 struct GrpcServiceObservability {
   GrpcObservability* report = nullptr;
   TraceIds* ids = nullptr;
+  // limiter: load shedding for CheckStock; null serves everything. Thread-safe; no
+  // event sink that must stay on one thread.
+  resilience::AdaptiveLimiter* limiter = nullptr;
 };
 
 class InventoryGrpcService final : public inventory::InventoryService::CallbackService {

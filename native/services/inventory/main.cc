@@ -96,7 +96,10 @@ int main(int argc, char** argv) {
   sluice::native::TraceIds trace_ids((static_cast<std::uint64_t>(std::random_device()()) << 32) ^
                                      std::random_device()());
   sluice::native::GrpcObservability grpc_observability("inventory.InventoryService", host.metrics(), host.log());
-  sluice::native::InventoryGrpcService grpc_service(stock, {.report = &grpc_observability, .ids = &trace_ids});
+  // Its own limiter: gRPC calls run on gRPC's threads, with their own latency.
+  std::unique_ptr<sluice::resilience::AdaptiveLimiter> grpc_limiter = host.make_limiter("inventory-grpc");
+  sluice::native::InventoryGrpcService grpc_service(
+      stock, {.report = &grpc_observability, .ids = &trace_ids, .limiter = grpc_limiter.get()});
   grpc::ServerBuilder builder;
   int bound_grpc_port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_bind) + ":" + std::to_string(grpc_port),

@@ -62,6 +62,10 @@ Status add_payment_routes(Router& router, PaymentStore& store) {
                    reply(charged(*outcome));
                  });
   if (!s.ok()) return s;
+  // Steps of sagas the order service already accepted: shedding them would fail or
+  // stall an order that was promised (load is shed where orders come in).
+  if (s = router.never_shed("/api/payments/charge"); !s.ok()) return s;
+  if (s = router.never_shed("/api/payments/refund"); !s.ok()) return s;
   s = router.add("GET", "/api/payments/:paymentId",
                  [&store](const HttpRequest&, const PathParams& params, Responder reply) {
                    Result<std::optional<Payment>> payment = store.find(params.at("paymentId"));

@@ -5,7 +5,8 @@
 //   GET  /api/payments/:paymentId                           -> the payment, or 404
 //   GET  /api/payments                                      -> the ledger's totals
 // Charge and refund need an Idempotency-Key header as the saga runner makes them
-// ("<saga id>:<step>:action|compensation"); a repeat answers the first result.
+// ("<saga id>:<step>:action|compensation"); a repeat answers the first result. They
+// are never shed under load (steps of sagas already accepted).
 #ifndef SLUICE_NATIVE_SERVICES_PAYMENT_PAYMENT_API_H_
 #define SLUICE_NATIVE_SERVICES_PAYMENT_PAYMENT_API_H_
 

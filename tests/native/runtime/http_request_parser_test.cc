@@ -125,5 +125,36 @@ TEST(RequestParserTest, ARequestRefusedAtItsHeadersIsNeverHandedOut) {
   }
 }
 
+TEST(RequestParserTest, AHeadCheckSeesHeadersBeforeTheBodyAndCanHaveItDiscarded) {
+  RequestParser parser({.max_header_bytes = 8192, .max_body_bytes = 16});
+  std::vector<std::string> checked;
+  parser.set_head_check([&checked](const HttpRequest& head) {
+    checked.push_back(head.method + " " + head.path + " body=" + head.body);
+    return head.path != "/refused";
+  });
+  std::vector<HttpRequest> ready;
+  // The head check runs before any of the body has arrived.
+  ASSERT_FALSE(parser.feed("POST /refused HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n", ready));
+  EXPECT_EQ(checked, (std::vector<std::string>{"POST /refused body="}));
+  EXPECT_TRUE(ready.empty());
+  ASSERT_FALSE(parser.feed("0123456789POST /kept HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody", ready));
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_EQ(ready[0].path, "/refused");
+  EXPECT_EQ(ready[0].body, "");  // read past, not kept
+  EXPECT_EQ(ready[1].path, "/kept");
+  EXPECT_EQ(ready[1].body, "body");  // the stream stayed in step
+  EXPECT_EQ(checked.size(), 2u);
+}
+
+TEST(RequestParserTest, ADiscardedBodyIsHeldToTheBodyLimit) {
+  RequestParser parser({.max_header_bytes = 8192, .max_body_bytes = 8});
+  parser.set_head_check([](const HttpRequest&) { return false; });
+  std::vector<HttpRequest> ready;
+  const std::optional<ParseError> error = parser.feed(
+      "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n", ready);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 413);
+}
+
 }  // namespace
 }  // namespace sluice::native

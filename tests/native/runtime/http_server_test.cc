@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <thread>
 
+#include "native/runtime/asio_scheduler.h"
 #include "tests/native/runtime/http_test_client.h"
 
 namespace sluice::native {
@@ -213,6 +215,111 @@ TEST(HttpServerStartTest, APortInUseIsAClearError) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("cannot listen on 127.0.0.1:" + std::to_string((*first)->port())),
             std::string::npos);
+}
+
+// occurrences: how many times `what` appears in `text`.
+int occurrences(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// eventually: polls `condition` until it holds or 5 s pass.
+template <typename Condition>
+bool eventually(Condition condition) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// A limiter that admits exactly one request at a time, whatever it learns.
+resilience::AdaptiveLimiterConfig one_at_a_time() {
+  resilience::AdaptiveLimiterConfig config;
+  config.min_limit = config.max_limit = config.initial_limit = 1;
+  return config;
+}
+
+TEST_F(HttpServerTest, OverTheLimitARequestGets503WithRetryAfterAndJsonBeforeItsBodyIsUsed) {
+  resilience::AdaptiveLimiter limiter("test", one_at_a_time(), steady_time_source(), 1);
+  auto server = serve({.limiter = &limiter});
+  RawClient slow(server->port());
+  slow.send("GET /slow/300 HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(eventually([&] { return limiter.in_flight() == 1; }));
+
+  RawClient shed(server->port());
+  shed.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n{\"a\": 1}");
+  const std::string refused = shed.read_responses(1);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << refused;
+  EXPECT_NE(refused.find("\r\nRetry-After: 1\r\n"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("application/json"), std::string::npos) << refused;
+  EXPECT_NE(refused.find(R"({"error":{"code":"Overloaded","message":"the server is at its concurrency limit; retry later"}})"),
+            std::string::npos)
+      << refused;
+  EXPECT_EQ(refused.find("Connection: close"), std::string::npos) << "a shed request keeps its connection";
+  EXPECT_EQ(limiter.stats().rejected, 1u);
+
+  EXPECT_NE(slow.read_responses(1).find("HTTP/1.1 200"), std::string::npos);  // the admitted one is served
+  ASSERT_TRUE(eventually([&] { return limiter.in_flight() == 0; }));
+  // Under the limit again, on the same connection: its discarded body left the stream in step.
+  shed.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n{\"a\": 2}");
+  const std::string both = shed.read_responses(2);
+  EXPECT_NE(both.find("HTTP/1.1 200 OK"), std::string::npos) << both;
+  EXPECT_NE(both.find(R"({"a":2})"), std::string::npos) << both;
+  EXPECT_EQ(limiter.stats().accepted, 2u);
+}
+
+TEST_F(HttpServerTest, RoutesMarkedNeverShedAreServedWhenTheLimitIsReached) {
+  ASSERT_TRUE(router
+                  .add("GET", "/healthz",
+                       [](const HttpRequest&, const PathParams&, Responder reply) {
+                         reply(HttpResponse::json(200, {{"status", "ok"}}));
+                       })
+                  .ok());
+  ASSERT_TRUE(router.never_shed("/healthz").ok());
+  resilience::AdaptiveLimiter limiter("test", one_at_a_time(), steady_time_source(), 1);
+  auto server = serve({.limiter = &limiter});
+  RawClient slow(server->port());
+  slow.send("GET /slow/300 HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(eventually([&] { return limiter.in_flight() == 1; }));
+  RawClient health(server->port());
+  health.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/inventory/SKU-1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string answers = health.read_responses(2);
+  EXPECT_EQ(answers.rfind("HTTP/1.1 200 OK", 0), 0u) << answers;      // health: served
+  EXPECT_NE(answers.find("HTTP/1.1 503"), std::string::npos) << answers;  // the API call: shed
+  EXPECT_EQ(limiter.stats().rejected, 1u);
+  EXPECT_EQ(limiter.stats().accepted, 1u);  // the health check took no permit
+}
+
+TEST_F(HttpServerTest, UnderTheLimitEverythingIsServedAndEachPermitGoesBack) {
+  ASSERT_TRUE(router
+                  .add("GET", "/unavailable",
+                       [](const HttpRequest&, const PathParams&, Responder reply) {
+                         reply(HttpResponse::error(503, "Unavailable", "a dependency is down"));
+                       })
+                  .ok());
+  resilience::AdaptiveLimiter limiter("test", resilience::AdaptiveLimiterConfig{}, steady_time_source(), 1);
+  auto server = serve({.limiter = &limiter});
+  RawClient client(server->port());
+  // One after another (pipelined, all seven would be in flight at once: over the
+  // 3 the limiter allows while it first measures the latency floor).
+  std::vector<std::string> targets = {"/nowhere", "/unavailable"};
+  for (int i = 0; i < 5; ++i) targets.push_back("/api/inventory/SKU-" + std::to_string(i));
+  std::string answers;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    client.send("GET " + targets[i] + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    answers = client.read_responses(static_cast<int>(i) + 1);
+  }
+  EXPECT_EQ(occurrences(answers, "HTTP/1.1 200 OK"), 5) << answers;
+  EXPECT_EQ(occurrences(answers, "HTTP/1.1 404"), 1) << answers;
+  ASSERT_TRUE(eventually([&] { return limiter.stats().accepted == 7 && limiter.in_flight() == 0; }));
+  const resilience::AdaptiveLimiterStats stats = limiter.stats();
+  EXPECT_EQ(stats.rejected, 0u);
+  EXPECT_EQ(stats.succeeded, 5u);  // latency samples
+  EXPECT_EQ(stats.ignored, 1u);    // no route: no work done
+  EXPECT_EQ(stats.dropped, 1u);    // a 503 from further down: a drop signal
 }
 
 }  // namespace

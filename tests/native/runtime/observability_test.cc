@@ -105,12 +105,35 @@ TEST(MetricsTest, ReportsBreakerStatesAndPoolUseAtEveryScrape) {
   EXPECT_NE(text.find(R"(http_client_pool_pending{target_service="payment"} 0)"), std::string::npos);
 }
 
+TEST(MetricsTest, ReportsAnAdaptiveLimitersLimitInFlightAndRefusalsAtEveryScrape) {
+  Metrics metrics;
+  time::ManualClock clock;
+  resilience::AdaptiveLimiter limiter("order", resilience::AdaptiveLimiterConfig{}, clock, 1);
+  metrics.watch(limiter);
+  std::vector<resilience::AdaptiveLimiter::Permit> held;
+  for (int i = 0; i < 5; ++i) held.push_back(limiter.try_acquire());  // 3 admitted (the first probe), 2 refused
+  std::string text = metrics.exposition();
+  EXPECT_NE(text.find(R"(adaptive_concurrency_limit{name="order"} 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(adaptive_concurrency_in_flight{name="order"} 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(adaptive_concurrency_rejected_total{name="order"} 2)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(adaptive_concurrency_accepted_total{name="order"} 3)"), std::string::npos) << text;
+  held.clear();
+  limiter.try_acquire().release(resilience::LimitOutcome::kIgnored);  // one more admitted, and done
+  for (int i = 0; i < 4; ++i) held.push_back(limiter.try_acquire());
+  text = metrics.exposition();
+  EXPECT_NE(text.find(R"(adaptive_concurrency_in_flight{name="order"} 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(adaptive_concurrency_rejected_total{name="order"} 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(adaptive_concurrency_accepted_total{name="order"} 7)"), std::string::npos) << text;
+}
+
 // Prometheus's own parser and lint rules (promtool, from Debian's prometheus package).
 TEST(MetricsTest, PromtoolAcceptsTheExposition) {
   Metrics metrics;
   time::ManualClock clock;
   resilience::CircuitBreaker breaker("payment", resilience::CircuitBreakerConfig::like_article(1, 30s), clock);
   metrics.watch(breaker);
+  resilience::AdaptiveLimiter limiter("order", resilience::AdaptiveLimiterConfig{}, clock, 1);
+  metrics.watch(limiter);
   metrics.watch("payment", [] { return PoolUse{.open = 2, .idle = 1, .pending = 0}; });
   metrics.record_grpc(Metrics::Side::kServer, "inventory.InventoryService", "CheckStock", "OK", 3ms);
   metrics.record_http("POST", "/api/orders", 201, "order", 12ms);

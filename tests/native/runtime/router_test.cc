@@ -81,5 +81,27 @@ TEST(PercentDecodeTest, DecodesEscapesAndRejectsBrokenOnes) {
   EXPECT_FALSE(percent_decode("%g0", out));
 }
 
+TEST(RouterTest, NeverShedMarksRoutesServedUnderAnyLoad) {
+  Router router;
+  std::string called;
+  ASSERT_TRUE(router.add("GET", "/healthz", named("health", &called)).ok());
+  ASSERT_TRUE(router.add("POST", "/api/payments/:id/refund", named("refund", &called)).ok());
+  ASSERT_TRUE(router.add("GET", "/api/payments/:id/refund", named("look", &called)).ok());
+  ASSERT_TRUE(router.add("POST", "/api/orders", named("order", &called)).ok());
+  ASSERT_TRUE(router.never_shed("/healthz").ok());
+  ASSERT_TRUE(router.never_shed("/api/payments/:id/refund").ok());  // every method of it
+  EXPECT_EQ(router.never_shed("/nope").message(), "never_shed: no route \"/nope\"");
+
+  EXPECT_FALSE(router.sheds("/healthz"));
+  EXPECT_FALSE(router.sheds("/api/payments/p-1/refund"));
+  EXPECT_TRUE(router.sheds("/api/orders"));
+  EXPECT_TRUE(router.sheds("/healthz/more"));             // not the route
+  EXPECT_TRUE(router.sheds("/api/payments//refund"));     // an empty parameter matches no route
+  EXPECT_TRUE(router.sheds("/api/payments/p-1/refund/x"));
+  EXPECT_TRUE(router.sheds("/unknown"));
+  router.wrap([](Handler inner) { return inner; });
+  EXPECT_FALSE(router.sheds("/healthz"));  // kept through wrap()
+}
+
 }  // namespace
 }  // namespace sluice::native

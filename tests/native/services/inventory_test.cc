@@ -3,6 +3,8 @@
 
 #include <thread>
 
+#include "core/resilience/adaptive_limiter.h"
+#include "core/time/manual_clock.h"
 #include "native/services/inventory/inventory_api.h"
 #include "native/services/inventory/stock_store.h"
 #include "tests/native/runtime/http_test_client.h"
@@ -141,6 +143,43 @@ TEST_F(InventoryGrpcTest, CheckStockAnswersAsTheArticleDefines) {
   ASSERT_TRUE(stub->CheckStock(&unknown_context, request, &response).ok());
   EXPECT_EQ(response.quantity(), 0);
   EXPECT_FALSE(response.in_stock());
+}
+
+TEST(InventoryGrpcSheddingTest, CheckStockBeyondTheLimitIsResourceExhaustedAndServedUnderIt) {
+  time::ManualClock clock;  // never moves: the limit is pinned at 1 anyway
+  resilience::AdaptiveLimiterConfig config;
+  config.min_limit = config.max_limit = config.initial_limit = 1;
+  resilience::AdaptiveLimiter limiter("inventory-grpc", config, clock, 1);
+  std::unique_ptr<StockStore> store = memory_store();
+  InventoryGrpcService service(*store, {.limiter = &limiter});
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  auto stub = inventory::InventoryService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  const auto check = [&stub] {
+    grpc::ClientContext context;
+    inventory::StockRequest request;
+    request.set_product_id("SKU-123");
+    inventory::StockResponse response;
+    return stub->CheckStock(&context, request, &response);
+  };
+
+  EXPECT_TRUE(check().ok());  // under the limit
+  resilience::AdaptiveLimiter::Permit busy = limiter.try_acquire();  // another call holds the one slot
+  ASSERT_TRUE(busy);
+  const grpc::Status refused = check();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(refused.error_message(), "the server is at its concurrency limit; retry later");
+  busy.release(resilience::LimitOutcome::kIgnored);
+  EXPECT_TRUE(check().ok());
+  const resilience::AdaptiveLimiterStats stats = limiter.stats();
+  EXPECT_EQ(stats.rejected, 1u);
+  EXPECT_EQ(stats.succeeded, 2u);
+  EXPECT_EQ(stats.in_flight, 0u);
+  server->Shutdown(std::chrono::system_clock::now());
 }
 
 TEST_F(InventoryGrpcTest, WatchStockStreamsChangesUntilTheClientCancels) {

@@ -22,12 +22,15 @@ http_request_duration_seconds_bucket{method="POST",route="/api/orders",le="+Inf"
 http_request_duration_seconds_bucket{method="GET",route="/metrics",le="+Inf"} 500
 circuit_breaker_state{name="inventory-grpc",state="OPEN"} 1
 circuit_breaker_state{name="inventory-grpc",state="CLOSED"} 0
+adaptive_concurrency_limit{name="order"} 40
+adaptive_concurrency_in_flight{name="order"} 12
+adaptive_concurrency_rejected_total{name="order"} 250
 not a sample line
 )";
 
 TEST(PrometheusTextTest, ParsesSamplesWithLabels) {
   const std::vector<Sample> samples = parse_prometheus_text(kScrape);
-  ASSERT_EQ(samples.size(), 9u);
+  ASSERT_EQ(samples.size(), 12u);
   EXPECT_EQ(samples[0].name, "http_requests_total");
   EXPECT_EQ(samples[0].labels.at("route"), "/api/orders");
   EXPECT_EQ(samples[0].value, 90);
@@ -40,6 +43,10 @@ TEST(PrometheusTextTest, TotalsLeaveOutTheServicesOwnRoutes) {
   EXPECT_EQ(totals.errors, 10);
   EXPECT_EQ(totals.duration_buckets.rbegin()->second, 100);
   EXPECT_THAT(totals.breakers, ElementsAre(std::pair<std::string, std::string>{"inventory-grpc", "OPEN"}));
+  ASSERT_EQ(totals.limiters.count("order"), 1u);
+  EXPECT_EQ(totals.limiters.at("order").limit, 40);
+  EXPECT_EQ(totals.limiters.at("order").in_flight, 12);
+  EXPECT_EQ(totals.limiters.at("order").rejected, 250);
 }
 
 TEST(PrometheusTextTest, QuantilesComeFromTheBucketsBetweenTwoScrapes) {
@@ -54,15 +61,14 @@ TEST(PrometheusTextTest, QuantilesComeFromTheBucketsBetweenTwoScrapes) {
 
 TEST(StatusTableTest, DrawsAlignedRowsForServicesAndQueues) {
   const std::string table =
-      render_status({{"order", "3001", "ready", 12.5, 0.5, 0.05, "inventory-grpc OPEN", 2, "killed by SIGKILL"},
-                     {"notification", "3003", "exited with 1", 0, 0, std::nullopt, "", 0, ""}},
+      render_status({{"order", "3001", "ready", 12.5, 0.5, 0.05, "inventory-grpc OPEN", 2, "killed by SIGKILL", "12/40",
+                      250.0},
+                     {"notification", "3003", "exited with 1", 0, 0, std::nullopt, "", 0, "", "", std::nullopt}},
                     {{"notification-events", 3, 1}}, {"Try: curl ..."});
-  EXPECT_THAT(table,
-              HasSubstr("│ order        │ 3001 │ ready         │ 12.5  │ 0.5   │ ≤ 50 ms │ inventory-grpc OPEN │ 2 "
-                        "       │ killed by SIGKILL │"));
-  EXPECT_THAT(table,
-              HasSubstr("│ notification │ 3003 │ exited with 1 │ 0.0   │ 0.0   │ -       │ -                   │ 0 "
-                        "       │ -                 │"));
+  EXPECT_THAT(table, HasSubstr("│ order        │ 3001 │ ready         │ 12.5  │ 0.5   │ ≤ 50 ms │ 12/40           │ "
+                               "250.0  │ inventory-grpc OPEN │ 2        │ killed by SIGKILL │"));
+  EXPECT_THAT(table, HasSubstr("│ notification │ 3003 │ exited with 1 │ 0.0   │ 0.0   │ -       │ -               │ "
+                               "-      │ -                   │ 0        │ -                 │"));
   EXPECT_THAT(table, HasSubstr("│ restarts │ last exit         │"));
   EXPECT_THAT(table, HasSubstr("│ notification-events │ 3       │ 1         │"));
   EXPECT_THAT(table, HasSubstr("Try: curl ...\n"));
