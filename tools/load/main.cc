@@ -1,6 +1,7 @@
 // load: places orders against the example system at a steady rate (open loop: a slow
-// answer does not slow the sending), shows progress, then reports throughput, POST
-// latency percentiles and how the sagas ended. --faults sets faults on services
+// answer does not slow the sending), shows progress, then reports throughput, the
+// latency percentiles of accepted and of refused (shed, 503) POSTs apart, and how the
+// sagas ended; --json prints that report as one JSON object. --faults sets faults on services
 // through their admin endpoints while it runs, so breakers trip and recover as you
 // watch the stack's table.
 //
@@ -37,6 +38,9 @@ ABSL_FLAG(std::string, faults, "",
           "SERVICE:error_rate=R@FROM-TO, comma-separated (services: inventory, payment).");
 ABSL_FLAG(std::string, settle, "30s", "How long to wait, after sending, for the sagas to finish.");
 ABSL_FLAG(int, connections, 64, "Connections to the order service at most.");
+ABSL_FLAG(bool, json, false,
+          "Print the report as one JSON object (accepted, refused, sagas, offered_rate, seconds, ...) "
+          "instead of text.");
 
 namespace {
 
@@ -69,6 +73,7 @@ class LoadRun {
 
   void run(double rate, Clock::duration duration, double decline_ratio, Clock::duration settle) {
     rate_ = rate;
+    report_.offered_rate = rate;
     duration_ = duration;
     decline_ratio_ = decline_ratio;
     settle_ = settle;
@@ -111,10 +116,9 @@ class LoadRun {
     order_.request(request("POST", "/api/orders", body.dump()), [this, started](sluice::Result<HttpClientResponse> r) {
       --in_flight_;
       if (!r.ok()) {
-        ++report_.statuses[0];
+        report_.add_answer(0, 0);
       } else {
-        ++report_.statuses[r->status];
-        report_.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+        report_.add_answer(r->status, std::chrono::duration<double, std::milli>(Clock::now() - started).count());
         if (r->status == 201) {
           const json answer = json::parse(r->body, nullptr, false);
           if (answer.is_object()) {
@@ -296,6 +300,10 @@ int main(int argc, char** argv) {
   run.run(rate, std::chrono::duration_cast<Clock::duration>(*duration), decline,
           std::chrono::duration_cast<Clock::duration>(*settle));
   io.run();
-  std::cout << run.report().text();
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << run.report().json().dump() << "\n";
+  } else {
+    std::cout << run.report().text();
+  }
   return run.report().statuses.count(201) ? 0 : 1;
 }
