@@ -5,6 +5,9 @@
 // services. Servers run in this process (REST on one asio thread, gRPC on its own
 // threads) without logs or metrics; nginx runs with one worker and no access log.
 // Each client keeps its connection (HTTP keep-alive, one gRPC channel).
+// BM_RestCheckStock_Shedding is the same REST server with load shedding on (an
+// AdaptiveLimiter whose floor is above 32, so nothing is refused): the cost of
+// admission on the fast path.
 // Compare ratios; absolute times drift on a shared machine.
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
@@ -23,6 +26,8 @@
 #include <vector>
 
 #include "native/proto/inventory.grpc.pb.h"
+#include "core/resilience/adaptive_limiter.h"
+#include "native/runtime/asio_scheduler.h"
 #include "native/runtime/http_server.h"
 #include "native/services/inventory/inventory_api.h"
 #include "native/services/inventory/stock_store.h"
@@ -30,6 +35,15 @@
 namespace {
 
 using namespace sluice::native;
+
+// never_below_64: a limiter config that admits the benchmark's 32 clients even while
+// it probes for its latency floor.
+sluice::resilience::AdaptiveLimiterConfig never_below_64() {
+  sluice::resilience::AdaptiveLimiterConfig config;
+  config.min_limit = 64;
+  config.initial_limit = config.max_limit = 1000;
+  return config;
+}
 
 // Servers: started once, on first use, for the whole run.
 class Servers {
@@ -40,6 +54,7 @@ class Servers {
   }
 
   std::uint16_t rest_port() const { return rest_port_; }
+  std::uint16_t shedding_rest_port() const { return shedding_rest_port_; }
   int grpc_port() const { return grpc_port_; }
   std::uint16_t nginx_port() const { return nginx_port_; }
   const std::string& nginx_error() const { return nginx_error_; }
@@ -51,7 +66,10 @@ class Servers {
       waitpid(nginx_pid_, nullptr, 0);
     }
     grpc_server_->Shutdown(std::chrono::system_clock::now());
-    asio::post(io_, [this] { http_.reset(); });
+    asio::post(io_, [this] {
+      http_.reset();
+      shedding_http_.reset();
+    });
     work_.reset();
     thread_.join();
   }
@@ -61,6 +79,8 @@ class Servers {
     static_cast<void>(add_inventory_routes(router_, *store_));
     http_ = *HttpServer::start(io_, router_, {});
     rest_port_ = http_->port();
+    shedding_http_ = *HttpServer::start(io_, router_, {.limiter = &limiter_});
+    shedding_rest_port_ = shedding_http_->port();
     thread_ = std::thread([this] { io_.run(); });
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port_);
@@ -110,8 +130,11 @@ class Servers {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<HttpServer> http_;
+  sluice::resilience::AdaptiveLimiter limiter_{"bench", never_below_64(), steady_time_source(), 1};
+  std::unique_ptr<HttpServer> shedding_http_;
   std::thread thread_;
   std::uint16_t rest_port_ = 0;
+  std::uint16_t shedding_rest_port_ = 0;
   int grpc_port_ = 0;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -170,6 +193,11 @@ void http_get_loop(benchmark::State& state, std::uint16_t port) {
 
 void BM_RestCheckStock(benchmark::State& state) { http_get_loop(state, Servers::get().rest_port()); }
 BENCHMARK(BM_RestCheckStock)->Threads(1)->Threads(32)->UseRealTime();
+
+void BM_RestCheckStock_Shedding(benchmark::State& state) {
+  http_get_loop(state, Servers::get().shedding_rest_port());
+}
+BENCHMARK(BM_RestCheckStock_Shedding)->Threads(1)->Threads(32)->UseRealTime();
 
 void BM_NginxStaticJson(benchmark::State& state) {
   if (!Servers::get().nginx_error().empty()) return state.SkipWithError(Servers::get().nginx_error().c_str());
