@@ -5,8 +5,10 @@
 // Build a config, validate() it (a bad one names the field, the value and the rule),
 // then hand it to an AdaptiveLimiter, which keeps it immutable. The defaults follow
 // Envoy's adaptive concurrency filter (a 100 ms sample window, p50, a 25% buffer over
-// the minimum RTT, minimum RTT measured every 60 s with 10% jitter over 50 requests at a
-// concurrency of 3, at most 1000):
+// the minimum RTT, minimum RTT measured every 60 s with 10% jitter over 50 requests, at
+// most 1000) but for the floor: 10 rather than Envoy's 3, since a probe pins the limit
+// there and 3 refused orders of a lightly loaded service (50/s at 60 ms) at start-up;
+// Netflix's Gradient2 keeps 20:
 //
 //   AdaptiveLimiterConfig config;
 //   config.max_limit = 500;
@@ -26,7 +28,7 @@ namespace sluice::resilience {
 struct AdaptiveLimiterConfig {
   // ---- The limit's bounds. The limit never leaves [min_limit, max_limit].
   // min_limit: the floor; also the concurrency a min-RTT probe pins the limit to.
-  std::uint32_t min_limit = 3;
+  std::uint32_t min_limit = 10;
   std::uint32_t max_limit = 1000;  // at most kMaxLimitCeiling
   // initial_limit: the limit after the first min-RTT probe (until then, min_limit).
   std::uint32_t initial_limit = 20;

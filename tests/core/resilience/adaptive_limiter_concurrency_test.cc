@@ -22,6 +22,7 @@ TEST(AdaptiveLimiterConcurrencyTest, InFlightNeverPassesTheLimitAndEveryCallIsCo
   constexpr int kCallsPerThread = 50'000;
   SharedClock clock;
   AdaptiveLimiterConfig config;
+  config.min_limit = 3;
   config.max_limit = 8;  // small, so threads contend for slots
   config.initial_limit = 8;
   config.min_rtt_request_count = 20;

@@ -342,10 +342,10 @@ TEST(AdaptiveLimiterConfigTest, BadConfigsAreRejectedNamingTheField) {
     return config.validate().message();
   };
   EXPECT_EQ(error([](auto& c) { c.min_limit = 0; }), "min_limit must be at least 1: with none no call could run");
-  EXPECT_EQ(error([](auto& c) { c.max_limit = 2; }), "max_limit (2) cannot be below min_limit (3)");
+  EXPECT_EQ(error([](auto& c) { c.max_limit = 2; }), "max_limit (2) cannot be below min_limit (10)");
   EXPECT_EQ(error([](auto& c) { c.max_limit = 2'000'000; }), "max_limit must be at most 1000000; got 2000000");
   EXPECT_EQ(error([](auto& c) { c.initial_limit = 2000; }),
-            "initial_limit must be within [min_limit, max_limit] = [3, 1000]; got 2000");
+            "initial_limit must be within [min_limit, max_limit] = [10, 1000]; got 2000");
   EXPECT_EQ(error([](auto& c) { c.sample_window = time::Duration::zero(); }),
             "sample_window must be positive; got 0 ms");
   EXPECT_EQ(error([](auto& c) { c.minimum_samples = 0; }), "minimum_samples must be at least 1");

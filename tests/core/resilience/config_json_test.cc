@@ -99,7 +99,7 @@ TEST(ConfigJsonTest, ReadsTheAdaptiveConcurrencyLimiter) {
   EXPECT_EQ(config->adaptive_concurrency->min_rtt_interval, 30s);
   EXPECT_EQ(config->adaptive_concurrency->sample_percentile, 90);
   EXPECT_EQ(config->adaptive_concurrency->smoothing, 0.5);
-  EXPECT_EQ(config->adaptive_concurrency->min_limit, 3u);  // a default
+  EXPECT_EQ(config->adaptive_concurrency->min_limit, 10u);  // a default
 }
 
 TEST(ConfigJsonTest, AdaptiveConcurrencyErrorsNameTheField) {
@@ -107,7 +107,7 @@ TEST(ConfigJsonTest, AdaptiveConcurrencyErrorsNameTheField) {
   EXPECT_EQ(error(R"({"min_limit": 0})"),
             "adaptive_concurrency: min_limit must be at least 1: with none no call could run");
   EXPECT_EQ(error(R"({"max_limit": 10, "initial_limit": 20})"),
-            "adaptive_concurrency: initial_limit must be within [min_limit, max_limit] = [3, 10]; got 20");
+            "adaptive_concurrency: initial_limit must be within [min_limit, max_limit] = [10, 10]; got 20");
   EXPECT_EQ(error(R"({"smoothing": 1.5})"), "adaptive_concurrency: smoothing must be in (0, 1]; got 1.5");
   EXPECT_EQ(error(R"({"sample_window": "soon"})").substr(0, 52),
             "adaptive_concurrency.sample_window: invalid duration");

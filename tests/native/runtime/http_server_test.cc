@@ -303,8 +303,7 @@ TEST_F(HttpServerTest, UnderTheLimitEverythingIsServedAndEachPermitGoesBack) {
   resilience::AdaptiveLimiter limiter("test", resilience::AdaptiveLimiterConfig{}, steady_time_source(), 1);
   auto server = serve({.limiter = &limiter});
   RawClient client(server->port());
-  // One after another (pipelined, all seven would be in flight at once: over the
-  // 3 the limiter allows while it first measures the latency floor).
+  // One after another: pipelined, all seven would be in flight at once.
   std::vector<std::string> targets = {"/nowhere", "/unavailable"};
   for (int i = 0; i < 5; ++i) targets.push_back("/api/inventory/SKU-" + std::to_string(i));
   std::string answers;

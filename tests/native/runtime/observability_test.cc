@@ -108,7 +108,9 @@ TEST(MetricsTest, ReportsBreakerStatesAndPoolUseAtEveryScrape) {
 TEST(MetricsTest, ReportsAnAdaptiveLimitersLimitInFlightAndRefusalsAtEveryScrape) {
   Metrics metrics;
   time::ManualClock clock;
-  resilience::AdaptiveLimiter limiter("order", resilience::AdaptiveLimiterConfig{}, clock, 1);
+  resilience::AdaptiveLimiterConfig config;
+  config.min_limit = 3;  // the first probe admits 3
+  resilience::AdaptiveLimiter limiter("order", config, clock, 1);
   metrics.watch(limiter);
   std::vector<resilience::AdaptiveLimiter::Permit> held;
   for (int i = 0; i < 5; ++i) held.push_back(limiter.try_acquire());  // 3 admitted (the first probe), 2 refused
