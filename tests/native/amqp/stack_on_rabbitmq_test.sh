@@ -42,6 +42,26 @@ http_request "$order" GET "/api/orders/$declined" | grep -q '"state":"COMPENSATE
 wait_for "no order_cancelled notification for $declined" \
   grep -q "\"idempotencyKey\":\"order-cancelled-$declined\"" "$notifications"
 
+# A poison event through RabbitMQ: both consumers of order.* refuse it, it reaches their
+# DLQs by the queues' delivery limit, and the valid events behind it keep flowing.
+sqs() { http_request "$broker" POST / "$2" 'Content-Type: application/x-amz-json-1.0' "X-Amz-Target: AmazonSQS.$1"; }
+dlq_holds_one() {
+  sqs GetQueueAttributes "{\"QueueUrl\": \"http://127.0.0.1:$broker/000000000000/$1-dlq\", \"AttributeNames\": [\"All\"]}" |
+    grep -q '"ApproximateNumberOfMessages":"1"'
+}
+http_request "$broker" POST /v1/exchanges/orders/publish '{"routing_key": "order.created", "body": "{\"eventType\": 5}"}' \
+  'Content-Type: application/json' | grep -q '^HTTP/1.1 200' || fail "publishing the poison event"
+for queue in analytics-events notification-events; do
+  # Each process knows the queues it declared: declare the DLQ here too (the same
+  # declaration, so RabbitMQ takes it as the same queue) to read its depth.
+  sqs CreateQueue "{\"QueueName\": \"$queue-dlq\"}" | grep -q '^HTTP/1.1 200' || fail "declaring $queue-dlq"
+  wait_for "the poison event did not reach $queue-dlq on RabbitMQ" dlq_holds_one "$queue"
+done
+after="$(place '{"userId": "usr_456", "items": [{"productId": "SKU-123", "quantity": 1}], "total": 20}' | order_id)"
+wait_for "no notification for $after after the poison event" \
+  grep -q "\"idempotencyKey\":\"order-confirmed-$after\"" "$notifications"
+! grep -E '^\[stack\].*(exited|killed by signal)' "$log" || fail "a service died on the poison event"
+
 response="$(http_request "$broker" POST / '{"QueueName": "ordered.fifo", "Attributes": {"FifoQueue": "true"}}' \
   'Content-Type: application/x-amz-json-1.0' 'X-Amz-Target: AmazonSQS.CreateQueue')"
 grep -q 'UnsupportedOnThisBackend' <<<"$response" || fail "a FIFO queue on RabbitMQ was not refused: $response"
