@@ -97,14 +97,6 @@ class HttpServer {
  private:
   friend class HttpConnection;
 
-  // RequestObserver: told of every answered request (metrics, logs, spans).
-  class RequestObserver {
-   public:
-    virtual ~RequestObserver() = default;
-    // on_response: `route` is the matched pattern ("unmatched" for none).
-    virtual void on_response(const HttpRequest& request, std::string_view route, const HttpResponse& response,
-                             std::chrono::steady_clock::duration elapsed) = 0;
-  };
   HttpServer(asio::io_context& io, const Router& router, HttpServerOptions options);
 
   void accept();
