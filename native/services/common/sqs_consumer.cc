@@ -181,12 +181,16 @@ void SqsConsumer::handle(const json& message, std::function<void()> next) {
   consumed.trace = trace_of_message(message, consumed.event.body);
   // The message is settled once: by its handler, by the handler throwing, or, if the
   // handler never answers, when its visibility timeout has given it back to the queue.
-  auto settled = std::make_shared<bool>(false);
-  auto deadline = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(options_.visibility_timeout_seconds));
-  auto settle = [this, settled, deadline, next, receipt](bool processed) {
-    if (*settled) return;
-    *settled = true;
-    deadline->cancel();
+  struct Settlement {
+    bool settled = false;
+    asio::steady_timer deadline;
+  };
+  auto settlement = std::make_shared<Settlement>(
+      Settlement{.deadline = asio::steady_timer(io_, std::chrono::seconds(options_.visibility_timeout_seconds))});
+  auto settle = [this, settlement, next, receipt](bool processed) {
+    if (settlement->settled) return;
+    settlement->settled = true;
+    settlement->deadline.cancel();
     if (!processed) return next();  // redelivered after its visibility timeout
     ++processed_;
     sqs("DeleteMessage", {{"QueueUrl", queue_url(options_.queue)}, {"ReceiptHandle", receipt}},
@@ -198,7 +202,7 @@ void SqsConsumer::handle(const json& message, std::function<void()> next) {
           next();
         });
   };
-  deadline->async_wait([this, settle, message_id](const asio::error_code& error) {
+  settlement->deadline.async_wait([this, settle, message_id](const asio::error_code& error) {
     if (error) return;
     log_.log(spdlog::level::err, "consumer.handler_timed_out", nullptr, std::nullopt,
              {{"queue", options_.queue}, {"messageId", message_id}});
